@@ -1,0 +1,14 @@
+// The command list. Each entry registers one command (or a group) on the program.
+// Command modules must not import the AWS SDK at top level: import it inside the action that needs it.
+import type { RegisterCommand } from './command.js';
+import { registerScan } from './scan.js';
+import { registerClassify } from './classify.js';
+import { registerExplain } from './explain.js';
+import { registerPatterns } from './patterns.js';
+
+export const COMMANDS: RegisterCommand[] = [
+  registerScan,
+  registerClassify,
+  registerExplain,
+  registerPatterns,
+];

@@ -1,0 +1,221 @@
+// The shared vocabulary of ecs-triage. Every module depends on this file; it depends on nothing.
+// Data flows one way: sources → formats (LogRecord) → classify (Finding) → aggregate (TriageEvent) → sinks.
+
+export const SEVERITIES = ['info', 'warn', 'error', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/**
+ * Category ids. The first thirteen come from the log rules; the rest from host checks.
+ * A rule or check may only use an id listed here, so a typo in a pattern file is caught at load time.
+ */
+export const CATEGORIES = [
+  'registry_auth_denied',
+  'image_not_found',
+  'network_timeout',
+  'context_canceled',
+  'dns_failure',
+  'tls_error',
+  'disk_full',
+  'rate_limited',
+  'registry_server_error',
+  'secrets_init_failure',
+  'oom',
+  'arch_mismatch',
+  'agent_registration',
+  // host checks (issue: disk, inodes and container logs)
+  'disk_pressure',
+  'inode_pressure',
+  'container_log_unbounded',
+  'container_log_oversize',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Which program wrote a line. Rules list the kinds they apply to. */
+export const LOG_SOURCES = [
+  'ecs-agent',
+  'ecs-init',
+  'dockerd',
+  'containerd',
+  'kernel',
+  'kubelet',
+  'stopped-reason',
+] as const;
+export type LogSourceKind = (typeof LOG_SOURCES)[number];
+/** `unknown` (stdin, `explain`) lets every rule apply. */
+export type RecordSource = LogSourceKind | 'unknown';
+
+/** Where a line was read from: enough to show it to a human and to resume after it. */
+export interface Origin {
+  /** Path as the user sees it (under --root), or a journal description such as `journal:docker.service`. */
+  file: string;
+  /** 1-based line number within the file, when known. */
+  line?: number;
+  /** Byte offset of the start of the line, when the source is a file. */
+  offset?: number;
+  /** journald cursor, when the source is the journal. */
+  cursor?: string;
+}
+
+/** One log line, decoded into a form the rules run on. */
+export interface LogRecord {
+  source: RecordSource;
+  /**
+   * The text rules match against. For logfmt and text formats it is the line itself; for JSON formats
+   * (agent `ECS_LOG_OUTPUT_FORMAT=json`, journald export, Docker json-file) it is the decoded message
+   * rendered as logfmt, so one regex serves every format.
+   */
+  text: string;
+  /** The line's own timestamp, epoch milliseconds, when it has one. */
+  time?: number;
+  /** Level as written by the program (`error`, `warn`, `ERROR`, `3` …), lower-cased. */
+  level?: string;
+  origin?: Origin;
+}
+
+/** Fields extracted by a rule's named groups, then parsed (image references split, ARNs read). */
+export type Fields = Record<string, string | number | boolean>;
+
+/** A classified line or a host-check result. */
+export interface Finding {
+  ruleId: string;
+  category: Category;
+  severity: Severity;
+  title: string;
+  fields: Fields;
+  /** Likely causes and ordered remediation steps. Shared with the rule, not copied per finding. */
+  causes: readonly string[];
+  remediation: readonly string[];
+  /** Other categories an engineer should rule out (e.g. image_not_found behind `pull access denied`). */
+  alternatives?: readonly string[];
+  /** The wrapped inner cause, e.g. what made a ResourceInitializationError. */
+  secondary?: { category: Category; ruleId: string; title: string };
+  time?: number;
+  source: RecordSource | 'host-check';
+  origin?: Origin;
+  /** The raw line (host checks: a one-line statement of the state). */
+  line: string;
+}
+
+/** A finding after aggregation: what sinks receive. Schema documented in the README ("Event schema"). */
+export interface TriageEvent {
+  schema: 1;
+  /** Deterministic: the same occurrence always gets the same id, so at-least-once duplicates are recognisable. */
+  id: string;
+  kind: 'finding' | 'check' | 'resolved';
+  category: Category;
+  severity: Severity;
+  ruleId: string;
+  title: string;
+  count: number;
+  /** ISO-8601 UTC. */
+  firstSeen: string;
+  lastSeen: string;
+  source: string;
+  file?: string;
+  message: string;
+  line?: string;
+  hint?: string;
+  fields: Fields;
+}
+
+export interface SinkHealth {
+  ok: boolean;
+  delivered: number;
+  failed: number;
+  pending: number;
+  lastError?: string;
+  lastSuccessAt?: string;
+}
+
+/**
+ * A destination for events. `write` resolves only when the events are durably accepted
+ * (delivered, or written to the sink's own spool); only then may source checkpoints move past them.
+ */
+export interface Sink {
+  readonly name: string;
+  write(events: readonly TriageEvent[]): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  health(): SinkHealth;
+}
+
+// ---- The scan report (JSON schema `ecs-triage/scan-report`, version 1; see README) ----
+
+export interface ReportFinding {
+  category: Category;
+  ruleId: string;
+  severity: Severity;
+  title: string;
+  count: number;
+  firstSeen?: string;
+  lastSeen?: string;
+  images: string[];
+  tasks: string[];
+  containers: string[];
+  registries: string[];
+  /** Fields of the representative line. */
+  fields: Fields;
+  example: { file?: string; line?: number; text: string; time?: string };
+  causes: string[];
+  remediation: string[];
+  alternatives?: string[];
+  secondary?: { category: Category; ruleId: string; title: string };
+  /** Host state that explains the finding (e.g. the filesystem behind `no space left on device`). */
+  context?: string[];
+}
+
+export interface SourceSummary {
+  file: string;
+  kind: RecordSource;
+  format?: string;
+  bytes: number;
+  lines: number;
+  matched: number;
+  /** Lines skipped as binary, over-long or undecodable. */
+  skipped: number;
+  error?: string;
+}
+
+export interface Problem {
+  file?: string;
+  reason: string;
+}
+
+export interface ScanReport {
+  schema: 'ecs-triage/scan-report';
+  schemaVersion: 1;
+  tool: { name: 'ecs-triage'; version: string };
+  generatedAt: string;
+  root: string;
+  since?: string;
+  /** Highest severity among findings, or `ok`. */
+  status: 'ok' | Severity;
+  findings: ReportFinding[];
+  sources: SourceSummary[];
+  problems: Problem[];
+  /** Host checks (disk, inodes, container logs); absent with --no-checks. */
+  checks?: unknown;
+}
+
+/** The compact form (`scan --format summary`) that fits SSM's 24,000-character output limit. */
+export interface ScanSummary {
+  schema: 'ecs-triage/scan-summary';
+  schemaVersion: 1;
+  generatedAt: string;
+  status: 'ok' | Severity;
+  findings: Array<{
+    category: Category;
+    ruleId: string;
+    severity: Severity;
+    title: string;
+    count: number;
+    lastSeen?: string;
+    images?: string[];
+  }>;
+  problems: number;
+  truncated?: boolean;
+}
