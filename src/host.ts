@@ -1,0 +1,28 @@
+// The host filesystem being read. `--root` lets the same code read a live host ("/"), a fixture, or an
+// unpacked log bundle: every host path goes through hostPath().
+import path from 'node:path';
+
+export interface Host {
+  /** Absolute path of the host's `/`. */
+  root: string;
+  /** True when reading the machine we run on (root is `/`): only then are journald and IMDS consulted. */
+  live: boolean;
+}
+
+export function makeHost(root = '/'): Host {
+  const abs = path.resolve(root);
+  return { root: abs, live: abs === '/' };
+}
+
+/** Maps an absolute host path (`/var/log/ecs`) to where it is under the root. */
+export function hostPath(host: Host, p: string): string {
+  if (host.live) return p;
+  return path.join(host.root, p);
+}
+
+/** The reverse of hostPath, for showing paths as they are on the host. */
+export function displayPath(host: Host, p: string): string {
+  if (host.live) return p;
+  const rel = path.relative(host.root, p);
+  return rel.startsWith('..') ? p : '/' + rel.split(path.sep).join('/');
+}
