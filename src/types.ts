@@ -69,6 +69,8 @@ export interface LogRecord {
    * rendered as logfmt, so one regex serves every format.
    */
   text: string;
+  /** The line as read, when `text` is a rendering of it (JSON formats). */
+  raw?: string;
   /** The line's own timestamp, epoch milliseconds, when it has one. */
   time?: number;
   /** Level as written by the program (`error`, `warn`, `ERROR`, `3` …), lower-cased. */

@@ -1,0 +1,106 @@
+// Turns a regex match into fields: merges `name_2` groups into `name`, copies strings so they do not pin
+// the line they came from, and parses what can be parsed (image references, ARNs, HTTP statuses).
+import type { Fields } from '../types.js';
+
+/** V8 keeps a slice of 13+ characters attached to its parent string; a concatenation flattens into a copy. */
+export function detach(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+export function groupsToFields(groups: Record<string, string | undefined> | undefined): Fields {
+  const out: Fields = {};
+  if (!groups) return out;
+  for (const [name, value] of Object.entries(groups)) {
+    if (value === undefined || value === '') continue;
+    const key = name.replace(/_\d+$/, '');
+    if (out[key] === undefined) out[key] = detach(value);
+  }
+  return enrich(out);
+}
+
+export interface ImageRef {
+  registry: string;
+  repository: string;
+  tag?: string;
+  digest?: string;
+  isEcr: boolean;
+  ecrAccount?: string;
+  ecrRegion?: string;
+}
+
+const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?$/;
+
+/** Splits an image reference the way Docker's reference parser does (docker.io and library/ defaults). */
+export function parseImageRef(ref: string): ImageRef | undefined {
+  const clean = ref.trim().replace(/^["']|["',.;]$/g, '').replace(/^(?:https?:\/\/)/, '');
+  if (!clean || /\s/.test(clean)) return undefined;
+  let rest = clean;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  const slash = rest.indexOf('/');
+  let registry = 'docker.io';
+  if (slash > 0) {
+    const first = rest.slice(0, slash);
+    if (first.includes('.') || first.includes(':') || first === 'localhost') {
+      registry = first;
+      rest = rest.slice(slash + 1);
+    }
+  }
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf('/');
+  const colon = rest.indexOf(':', lastSlash + 1);
+  if (colon >= 0) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  if (!rest) return undefined;
+  const repository = registry === 'docker.io' && !rest.includes('/') ? `library/${rest}` : rest;
+  const ecr = ECR_HOST.exec(registry);
+  const out: ImageRef = { registry, repository, isEcr: ecr !== null };
+  if (tag) out.tag = tag;
+  if (digest) out.digest = digest;
+  if (ecr) {
+    out.ecrAccount = ecr[1]!;
+    out.ecrRegion = ecr[2]!;
+  }
+  return out;
+}
+
+const TASK_ARN = /^arn:aws[a-z-]*:ecs:([a-z0-9-]+):(\d{12}):task\/(?:([^/]+)\/)?([a-f0-9-]+)$/;
+
+function enrich(f: Fields): Fields {
+  if (typeof f.image === 'string') {
+    const ref = parseImageRef(f.image);
+    if (ref) {
+      f.image = ref.tag || ref.digest ? f.image.replace(/^["']|["',.;]$/g, '') : f.image;
+      f.registry ??= ref.registry;
+      f.repository ??= ref.repository;
+      if (ref.tag !== undefined) f.tag ??= ref.tag;
+      if (ref.digest !== undefined) f.digest ??= ref.digest;
+      f.isEcr = ref.isEcr;
+      if (ref.ecrAccount) f.ecrAccount = ref.ecrAccount;
+      if (ref.ecrRegion) f.ecrRegion = ref.ecrRegion;
+    }
+  }
+  if (typeof f.registry === 'string' && f.isEcr === undefined) {
+    const ecr = ECR_HOST.exec(f.registry);
+    if (ecr) {
+      f.isEcr = true;
+      f.ecrAccount = ecr[1]!;
+      f.ecrRegion = ecr[2]!;
+    }
+  }
+  if (typeof f.httpStatus === 'string' && /^\d{3}$/.test(f.httpStatus)) f.httpStatus = Number(f.httpStatus);
+  if (typeof f.taskArn === 'string') {
+    const m = TASK_ARN.exec(f.taskArn);
+    if (m) {
+      f.taskId = m[4]!;
+      if (m[3]) f.cluster ??= m[3];
+    }
+  }
+  return f;
+}

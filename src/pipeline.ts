@@ -1,0 +1,31 @@
+// The classify step shared by `scan` and `watch`: a raw line becomes a record, the record a finding.
+// Sources before it and the aggregator and sinks after it differ between the two commands; this does not.
+import type { RuleSet } from './classify/ruleset.js';
+import { parseLine, type FormatName } from './formats/index.js';
+import type { Finding, LogRecord, Origin, RecordSource } from './types.js';
+
+export interface LineContext {
+  source: RecordSource;
+  format?: FormatName;
+  origin?: Origin;
+}
+
+export class LineClassifier {
+  constructor(readonly rules: RuleSet) {}
+
+  /** Quick test on the raw text: can any rule match this line at all? */
+  mayMatch(text: string): boolean {
+    for (const lit of this.rules.literals) if (text.includes(lit)) return true;
+    // Journal entries whose MESSAGE is a byte array hide their text until decoded.
+    return text.includes('"MESSAGE":[');
+  }
+
+  line(text: string, ctx: LineContext): Finding | undefined {
+    if (!this.mayMatch(text)) return undefined;
+    return this.rules.classify(parseLine(text, ctx));
+  }
+
+  record(rec: LogRecord): Finding | undefined {
+    return this.rules.classify(rec);
+  }
+}
