@@ -5,10 +5,12 @@ import { registerScan } from './scan.js';
 import { registerClassify } from './classify.js';
 import { registerExplain } from './explain.js';
 import { registerPatterns } from './patterns.js';
+import { registerCheck } from './check.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerScan,
   registerClassify,
   registerExplain,
   registerPatterns,
+  registerCheck,
 ];
