@@ -1,0 +1,44 @@
+// What runs on each instance: our Scan document with its parameters, or the same scan through AWS-RunShellScript
+// (always present in every account, so `fleet scan` works before the Scan document is created).
+import { UsageError } from '../errors.js';
+
+export const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';
+/** Name the README uses when creating ssm/ecs-triage-Scan.json in an account. */
+export const SCAN_DOCUMENT = 'ecs-triage-Scan';
+/** Same pattern as the Scan document's `Since` parameter. */
+export const SINCE_PATTERN = /^[0-9]{1,6}[smhd]$/;
+const DOCUMENT_NAME = /^[a-zA-Z0-9_\-.:/]{3,128}$/;
+
+export interface RemoteScan {
+  document: string;
+  since: string;
+  /** Execution timeout on the instance, seconds (5–172800 for the agent). */
+  executionTimeout: number;
+}
+
+/**
+ * The shell for AWS-RunShellScript. Findings (scan exit 1) are an answer, not an SSM failure, so they map to 0;
+ * exit codes the agent treats specially (137 → TimedOut, 194 → reboot, 168/169) can never escape: they become 3.
+ * ECS_TRIAGE_ROOT is empty on real hosts; tests set it to a temporary root.
+ */
+export function runShellScriptCommands(since: string): string[] {
+  return [
+    'bin="${ECS_TRIAGE_ROOT:-}/usr/local/bin/ecs-triage"',
+    'if [ ! -x "$bin" ]; then bin="$(command -v ecs-triage || true)"; fi',
+    'if [ -z "$bin" ]; then echo "ecs-triage is not installed on this instance (run the ecs-triage-Install document)" >&2; exit 3; fi',
+    `"$bin" scan --since '${since}' --format summary`,
+    'rc=$?',
+    'case "$rc" in 0|1) exit 0 ;; 2) exit 2 ;; *) echo "ecs-triage scan ended abnormally (exit $rc)" >&2; exit 3 ;; esac',
+  ];
+}
+
+export function remoteParameters(r: RemoteScan): Record<string, string[]> {
+  if (!SINCE_PATTERN.test(r.since)) throw new UsageError(`--since: expected a duration such as 30m, 2h or 1d, got "${r.since}"`);
+  if (!DOCUMENT_NAME.test(r.document)) throw new UsageError(`--document: not a document name: ${r.document}`);
+  const timeout = String(r.executionTimeout);
+  if (r.document === RUN_SHELL_SCRIPT) {
+    return { commands: runShellScriptCommands(r.since), executionTimeout: [timeout], workingDirectory: ['/'] };
+  }
+  // Any other name is taken to be (a copy of) ssm/ecs-triage-Scan.json.
+  return { Since: [r.since], Format: ['summary'], FailOn: ['none'], ExecutionTimeout: [timeout] };
+}
