@@ -6,6 +6,7 @@ import { registerClassify } from './classify.js';
 import { registerExplain } from './explain.js';
 import { registerPatterns } from './patterns.js';
 import { registerCheck } from './check.js';
+import { registerFleet } from './fleet.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerScan,
@@ -13,4 +14,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerExplain,
   registerPatterns,
   registerCheck,
+  registerFleet,
 ];
