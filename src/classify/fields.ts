@@ -7,15 +7,76 @@ export function detach(s: string): string {
   return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
-export function groupsToFields(groups: Record<string, string | undefined> | undefined): Fields {
+/**
+ * Fields of a matched line: the rule's named groups first, then the fields every line may state in a
+ * well-known way (agent key=value pairs, Docker and kubelet wording), so rules need not capture them.
+ */
+export function groupsToFields(groups: Record<string, string | undefined> | undefined, text?: string): Fields {
   const out: Fields = {};
-  if (!groups) return out;
-  for (const [name, value] of Object.entries(groups)) {
-    if (value === undefined || value === '') continue;
-    const key = name.replace(/_\d+$/, '');
-    if (out[key] === undefined) out[key] = detach(value);
+  if (groups) {
+    for (const [name, value] of Object.entries(groups)) {
+      if (value === undefined || value === '') continue;
+      const key = name.replace(/_\d+$/, '');
+      if (out[key] === undefined) out[key] = detach(value);
+    }
   }
+  if (text !== undefined) for (const [k, v] of Object.entries(standardFields(text))) out[k] ??= v;
   return enrich(out);
+}
+
+/** key=value pairs the ECS agent writes in structured lines (facts sheet §6.3), and our field names for them. */
+const LOGFMT_KEYS: Record<string, string> = {
+  image: 'image',
+  taskARN: 'taskArn',
+  taskArn: 'taskArn',
+  task: 'task',
+  container: 'container',
+  containerName: 'container',
+  cluster: 'cluster',
+};
+const LOGFMT_PAIR = /(?:^|[\s{,])"?(image|taskARN|taskArn|task|container|containerName|cluster)"?[=:]("(?:[^"\\]|\\.)*"|[^\s",}]+)/g;
+/** How Docker, containerd, kubelet and the agent name the image in prose. */
+const IMAGE_PHRASES = [
+  /(?:[Pp]ull(?:ing)? image|unpack image|resolve reference|[Ff]ailed to pull image) \\?"?([\w][\w.-]*(?::\d+)?\/[\w./-]+(?::[\w.-]+)?(?:@sha256:[a-f0-9]{64})?)/,
+  /pull access denied for ([\w][\w.-]*(?::\d+)?(?:\/[\w.-]+)+)/,
+  /manifest for ([\w][\w.-]*(?::\d+)?\/[\w./-]+:[\w.-]+) not found/,
+  /image (?:reference )?\\?"?([\w][\w.-]*\.[\w.-]+(?::\d+)?\/[\w./-]+(?::[\w.-]+)?)/,
+];
+const TASK_ARN_ANYWHERE = /arn:aws[\w-]*:ecs:[\w-]+:\d{12}:task\/[\w/-]+/;
+const URL_HOST = /https?:\/\/([\w.-]+\.[a-z]{2,}|\d+\.\d+\.\d+\.\d+)(?::\d+)?\//;
+
+export function standardFields(text: string): Fields {
+  const f: Fields = {};
+  for (const m of text.matchAll(LOGFMT_PAIR)) {
+    const key = LOGFMT_KEYS[m[1]!]!;
+    if (f[key] !== undefined) continue;
+    let v = m[2]!;
+    if (v.startsWith('"')) {
+      try {
+        v = JSON.parse(v) as string;
+      } catch {
+        v = v.slice(1, -1);
+      }
+    }
+    if (v !== '') f[key] = detach(v);
+  }
+  if (f.image === undefined) {
+    for (const re of IMAGE_PHRASES) {
+      const m = re.exec(text);
+      if (m) {
+        f.image = detach(m[1]!);
+        break;
+      }
+    }
+  }
+  if (f.taskArn === undefined) {
+    const m = TASK_ARN_ANYWHERE.exec(text);
+    if (m) f.taskArn = detach(m[0]);
+    else if (typeof f.task === 'string' && f.task.startsWith('arn:')) f.taskArn = f.task;
+  }
+  const host = URL_HOST.exec(text);
+  if (host) f.host = detach(host[1]!);
+  return f;
 }
 
 export interface ImageRef {

@@ -110,6 +110,11 @@ function compileRule(raw: RawRule, family: string, file: string, errors: RuleErr
   const regex = (source: string, what: string): RegExp | undefined => {
     try {
       const re = new RegExp(source, raw.flags ?? '');
+      // `(?:(?=…))?`: an optional look-ahead matches empty, and JavaScript then discards its captures.
+      if (/\(\?:\(\?[=!]/.test(source)) {
+        errors.push(new RuleError(file, raw.id, `${what}: an optional look-ahead \`(?:(?=…))?\` never keeps its captures in JavaScript; the engine already extracts image, taskArn, task, container, cluster and host from every matched line (README "Rule files"), so capture only the rule's own fields`));
+        return undefined;
+      }
       const danger = findNestedQuantifier(source);
       if (danger) {
         errors.push(new RuleError(file, raw.id, `${what}: ${danger}`));
@@ -168,7 +173,7 @@ function checkExamples(set: RuleSet, errors: RuleError[]): void {
         errors.push(new RuleError(rule.file, rule.id, `${where} does not match: ${truncate(ex.line)}`));
         return;
       }
-      const fields = groupsToFields(m.groups);
+      const fields = groupsToFields(m.groups, record.text);
       for (const [k, want] of Object.entries(ex.fields ?? {})) {
         if (String(fields[k]) !== String(want)) {
           errors.push(new RuleError(rule.file, rule.id, `${where} extracts ${k}=${JSON.stringify(fields[k] ?? null)}, expected ${JSON.stringify(want)}`));

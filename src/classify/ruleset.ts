@@ -73,7 +73,7 @@ export class RuleSet {
       category: rule.category,
       severity: rule.severity,
       title: rule.title,
-      fields: groupsToFields(best.groups),
+      fields: groupsToFields(best.groups, record.text),
       causes: rule.causes,
       remediation: rule.remediation,
       source: record.source,

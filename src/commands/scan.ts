@@ -1,0 +1,55 @@
+// `ecs-triage scan`: the incident report for one host.
+import type { Command } from 'commander';
+import { loadRuleSet } from '../classify/load.js';
+import { parseSince } from '../formats/time.js';
+import { createLogger } from '../log.js';
+import { renderText, toSummary } from '../report/text.js';
+import { runScan } from '../scan/run.js';
+import type { ScanReport } from '../types.js';
+import { EXIT, type RegisterCommand } from './command.js';
+import { choice, failsOn, parseFailOn, parseSinceOption, type FailOn } from './options.js';
+
+interface ScanFlags {
+  root: string;
+  since?: string;
+  format: 'text' | 'json' | 'summary';
+  failOn: FailOn;
+  checks: boolean;
+  patterns?: string;
+}
+
+export const registerScan: RegisterCommand = (program: Command, io, exit) => {
+  program
+    .command('scan')
+    .description('Read the host\'s ECS agent, ecs-init, Docker and kernel logs, check disks and container logs, and report the causes of failures with their fixes.')
+    .option('--root <dir>', 'directory standing for the host\'s / (a fixture or an unpacked log bundle)', '/')
+    .option('--since <when>', 'only lines written after this: a duration (2h, 30m, 7d) or a timestamp', parseSinceOption)
+    .option('--format <format>', 'text, json (full report, schema ecs-triage/scan-report v1) or summary (compact JSON for fleet runs)', choice(['text', 'json', 'summary'] as const), 'text')
+    .option('--fail-on <severity>', 'exit 1 when a finding is at or above: info, warn, error, critical, never', parseFailOn, 'error' as FailOn)
+    .option('--no-checks', 'skip the host checks (disk, inodes, container logs)')
+    .option('--patterns <dir>', 'use the rules in this directory instead of the shipped ones')
+    .action(async (flags: ScanFlags) => {
+      const log = createLogger(io.stderr);
+      const rules = await loadRuleSet(flags.patterns);
+      const report = await runScan({
+        root: flags.root,
+        ...(flags.since ? { since: parseSince(flags.since)!, sinceText: flags.since } : {}),
+        rules,
+        checks: flags.checks,
+        log,
+      });
+      io.stdout.write(await render(report, flags.format));
+      exit.set(report.findings.some((f) => failsOn(f.severity, flags.failOn)) ? EXIT.findings : EXIT.ok);
+    });
+};
+
+async function render(report: ScanReport, format: ScanFlags['format']): Promise<string> {
+  if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
+  if (format === 'summary') return JSON.stringify(toSummary(report)) + '\n';
+  let checksText: string | undefined;
+  if (report.checks) {
+    const { renderChecksText } = await import('../checks/index.js');
+    checksText = renderChecksText(report.checks as never);
+  }
+  return renderText(report, checksText === undefined ? {} : { checksText });
+}

@@ -1,0 +1,150 @@
+// The one-shot pipeline behind `scan`: discover the host's logs, read each with the prefilter, classify the
+// nominated lines, fold them into causes, add the host checks. Produces a ScanReport; rendering is elsewhere.
+import { stat } from 'node:fs/promises';
+import { LiteralPrefilter } from '../classify/prefilter.js';
+import type { RuleSet } from '../classify/ruleset.js';
+import { UsageError } from '../errors.js';
+import { parseJournalEntry, parseLine } from '../formats/index.js';
+import { makeHost, type Host } from '../host.js';
+import type { Logger } from '../log.js';
+import { FindingCollector, sortReportFindings } from '../report/collect.js';
+import { discoverLogFiles, type LogFile } from '../sources/discover.js';
+import { scanFile, type CandidateLine } from '../sources/file-scan.js';
+import { readLiveJournal } from '../sources/journal-once.js';
+import type { LogRecord, Problem, ScanReport, SourceSummary } from '../types.js';
+import { severityRank } from '../types.js';
+import { VERSION } from '../version.js';
+
+export interface ScanOptions {
+  root: string;
+  /** Epoch ms: lines with an earlier timestamp of their own are left out. */
+  since?: number;
+  /** As given on the command line, for the report. */
+  sinceText?: string;
+  rules: RuleSet;
+  /** Run the host checks (disk, inodes, container logs). */
+  checks: boolean;
+  checkOptions?: Record<string, unknown>;
+  log: Logger;
+  now?: number;
+}
+
+const JOURNAL_BYTE_MESSAGE = Buffer.from('"MESSAGE":[');
+
+export async function assertRoot(root: string): Promise<Host> {
+  let isDir = false;
+  try {
+    isDir = (await stat(root)).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isDir) throw new UsageError(`--root ${root}: no such directory`, { hint: 'pass the directory that stands for the host\'s / (default /)' });
+  return makeHost(root);
+}
+
+export async function runScan(opts: ScanOptions): Promise<ScanReport> {
+  const host = await assertRoot(opts.root);
+  const { files, problems } = await discoverLogFiles(host);
+  const collector = new FindingCollector();
+  const sources: SourceSummary[] = [];
+  const prefilter = new LiteralPrefilter(opts.rules.literals);
+
+  const consider = (rec: LogRecord, summary: SourceSummary): void => {
+    if (opts.since !== undefined && rec.time !== undefined && rec.time < opts.since) return;
+    const finding = opts.rules.classify(rec);
+    if (!finding) return;
+    summary.matched += 1;
+    collector.add(finding);
+  };
+
+  for (const file of files) sources.push(await scanOne(file, prefilter, consider, problems, opts.log));
+
+  if (host.live) {
+    // Without --since the journal is read for the last 24 hours: it can hold weeks of dockerd output.
+    const summary = await readLiveJournal({ since: opts.since ?? (opts.now ?? Date.now()) - 24 * 3600_000 }, (rec, into) => {
+      if (opts.rules.literals.some((l) => rec.text.includes(l))) consider(rec, into);
+    });
+    if (summary) sources.push(summary);
+  }
+
+  const report: ScanReport = {
+    schema: 'ecs-triage/scan-report',
+    schemaVersion: 1,
+    tool: { name: 'ecs-triage', version: VERSION },
+    generatedAt: new Date(opts.now ?? Date.now()).toISOString(),
+    root: host.root,
+    status: 'ok',
+    findings: collector.findings(),
+    sources,
+    problems,
+  };
+  if (opts.sinceText !== undefined) report.since = opts.sinceText;
+  if (opts.checks) await addHostChecks(report, host, opts);
+  report.status = report.findings.reduce<ScanReport['status']>(
+    (worst, f) => (worst === 'ok' || severityRank(f.severity) > severityRank(worst) ? f.severity : worst),
+    'ok',
+  );
+  return report;
+}
+
+async function scanOne(
+  file: LogFile,
+  prefilter: LiteralPrefilter,
+  consider: (rec: LogRecord, summary: SourceSummary) => void,
+  problems: Problem[],
+  log: Logger,
+): Promise<SourceSummary> {
+  const summary: SourceSummary = { file: file.display, kind: file.source, bytes: 0, lines: 0, matched: 0, skipped: 0 };
+  if (file.format) summary.format = file.format;
+  let malformed = 0;
+  const onCandidate = (c: CandidateLine): void => {
+    const origin = { file: file.display, line: c.line, offset: c.offset };
+    if (file.journal) {
+      let entry: unknown;
+      try {
+        entry = JSON.parse(c.text);
+      } catch {
+        malformed += 1; // a truncated export line, or one cut at the line limit
+        return;
+      }
+      const rec = typeof entry === 'object' && entry !== null ? parseJournalEntry(entry as Record<string, unknown>, origin) : undefined;
+      if (rec) consider(rec, summary);
+      return;
+    }
+    consider(parseLine(c.text, { source: file.source, ...(file.format ? { format: file.format } : {}), origin }), summary);
+  };
+  try {
+    const stats = await scanFile(file.path, prefilter, onCandidate, file.journal ? { alwaysNominate: JOURNAL_BYTE_MESSAGE } : {});
+    summary.bytes = stats.bytes;
+    summary.lines = stats.lines;
+    summary.skipped = stats.binary + malformed;
+    if (stats.binaryFile) {
+      summary.error = 'binary file: not a log, skipped';
+      problems.push({ file: file.display, reason: summary.error });
+    }
+    if (stats.binary > 0) problems.push({ file: file.display, reason: `${stats.binary} line(s) with binary bytes skipped` });
+    if (stats.truncated > 0) problems.push({ file: file.display, reason: `${stats.truncated} over-long line(s) cut to their first 64 KiB` });
+    if (malformed > 0) problems.push({ file: file.display, reason: `${malformed} malformed journal line(s) skipped (truncated or not JSON)` });
+  } catch (err) {
+    summary.error = (err as Error).message;
+    problems.push({ file: file.display, reason: `cannot read: ${(err as Error).message}` });
+    log.warn('cannot read log file', { file: file.display, error: err });
+  }
+  return summary;
+}
+
+/** The host checks module is loaded only when checks run. */
+async function addHostChecks(report: ScanReport, host: Host, opts: ScanOptions): Promise<void> {
+  try {
+    const checks = await import('../checks/index.js');
+    const result = await checks.runHostChecks(host, (opts.checkOptions ?? {}) as never);
+    report.checks = result;
+    const fromChecks = new FindingCollector();
+    for (const f of result.findings) fromChecks.add(f);
+    report.findings = sortReportFindings([...report.findings, ...fromChecks.findings()]);
+    checks.correlateDiskFull(report.findings, result);
+  } catch (err) {
+    report.problems.push({ reason: `host checks failed: ${(err as Error).message}` });
+    opts.log.warn('host checks failed', { error: err });
+  }
+}

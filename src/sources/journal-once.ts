@@ -1,0 +1,47 @@
+// Reads the live host's journal once for `scan`: dockerd, containerd and the kernel (OOM killer).
+// Only used when --root is `/`; fixtures and bundles carry saved exports instead.
+import { spawn } from 'node:child_process';
+import split2 from 'split2';
+import { parseJournalEntry } from '../formats/index.js';
+import type { LogRecord, SourceSummary } from '../types.js';
+
+export interface JournalQuery {
+  /** Epoch ms. */
+  since: number;
+  /** For tests: another journalctl. */
+  command?: string;
+}
+
+/** Streams entries to `onRecord`; resolves with a summary, or undefined when there is no journalctl. */
+export async function readLiveJournal(q: JournalQuery, onRecord: (rec: LogRecord, summary: SourceSummary) => void): Promise<SourceSummary | undefined> {
+  const args = ['-u', 'docker', '-u', 'containerd', '-k', '-o', 'json', '--no-pager', '--since', `@${Math.floor(q.since / 1000)}`];
+  const summary: SourceSummary = { file: 'journal:docker,containerd,kernel', kind: 'unknown', format: 'journal-json', bytes: 0, lines: 0, matched: 0, skipped: 0 };
+  return new Promise((resolve) => {
+    let child;
+    try {
+      child = spawn(q.command ?? 'journalctl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch {
+      return resolve(undefined);
+    }
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => void (stderr.length < 2000 && (stderr += d.toString())));
+    child.stdout.pipe(split2()).on('data', (line: string) => {
+      summary.lines += 1;
+      summary.bytes += line.length + 1;
+      let entry: unknown;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        summary.skipped += 1;
+        return;
+      }
+      const rec = typeof entry === 'object' && entry !== null ? parseJournalEntry(entry as Record<string, unknown>) : undefined;
+      if (rec) onRecord(rec, summary);
+    });
+    child.on('error', () => resolve(undefined)); // ENOENT: no journal on this host
+    child.on('close', (code) => {
+      if (code !== 0 && summary.lines === 0) summary.error = `journalctl exited ${code}: ${stderr.trim().split('\n')[0] ?? ''}`;
+      resolve(summary);
+    });
+  });
+}
