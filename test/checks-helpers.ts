@@ -1,6 +1,7 @@
 // Writes container directories the way Docker 20.10 does (facts sheet section 7): `<id>/config.v2.json`,
 // `<id>/hostconfig.json`, `<id>/<id>-json.log` and its rotations. Used by the host-check tests.
 import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -11,7 +12,7 @@ export interface ContainerSpec {
   labels?: Record<string, string>;
   /** hostconfig.json LogConfig; default json-file with no options. */
   logConfig?: { Type: string; Config: Record<string, string> };
-  /** Suffix ('' for the live file, '.1', '.2.gz' …) → size in bytes (sparse when large). */
+  /** Suffix ('' for the live file, '.1', '.2.gz' …) → size in bytes (sparse when large; for .gz, the size before compression). */
   logs?: Record<string, number>;
   /** false: leave the file out; a string: write it verbatim (e.g. truncated JSON). */
   configV2?: false | string;
@@ -172,7 +173,7 @@ export async function writeContainer(containersDir: string, spec: ContainerSpec)
       await writeFile(file, '');
       await truncate(file, bytes);
     } else {
-      await writeFile(file, suffix.endsWith('.gz') ? Buffer.alloc(bytes, 0x1f) : logLines(bytes));
+      await writeFile(file, suffix.endsWith('.gz') ? gzipSync(logLines(bytes)) : logLines(bytes));
     }
   }
   return id;
