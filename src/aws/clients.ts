@@ -1,0 +1,50 @@
+// Builds AWS clients the same way everywhere: region resolved explicitly (config → env → IMDS), an optional
+// endpoint override, explicit HTTP timeouts, and the SDK's credential chain unless credentials are passed.
+// The SDK is imported lazily: commands that never call AWS must not pay its start-up cost.
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ConfigError } from '../errors.js';
+import type { Identity } from './identity.js';
+
+export interface ClientOptions {
+  region: string;
+  /** Explicit endpoint (wins over AWS_ENDPOINT_URL_CLOUDWATCH_LOGS, which the SDK reads itself). */
+  endpoint?: string;
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  maxAttempts?: number;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/**
+ * Region: config, then AWS_REGION / AWS_DEFAULT_REGION, then IMDS (already read into the identity). The SDK's
+ * own chain does not read AWS_DEFAULT_REGION nor (before mid-2026) IMDS, so we always pass it explicitly.
+ */
+export function resolveRegion(configured: string | undefined, env: NodeJS.ProcessEnv, identity?: Identity): string | undefined {
+  return configured || env.AWS_REGION || env.AWS_DEFAULT_REGION || identity?.region || undefined;
+}
+
+export function requireRegion(region: string | undefined): string {
+  if (!region) {
+    throw new ConfigError('no AWS region: not in the config file, not in AWS_REGION, and IMDS did not answer', { key: 'cloudwatch.region' }, {
+      hint: 'set cloudwatch.region in the config file or AWS_REGION in the environment',
+    });
+  }
+  return region;
+}
+
+export async function createLogsClient(opts: ClientOptions): Promise<CloudWatchLogsClient> {
+  const [{ CloudWatchLogsClient: Client }, { NodeHttpHandler }] = await Promise.all([
+    import('@aws-sdk/client-cloudwatch-logs'),
+    import('@smithy/node-http-handler'),
+  ]);
+  return new Client({
+    region: opts.region,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    maxAttempts: opts.maxAttempts ?? 3,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: opts.connectTimeoutMs ?? 3000,
+      requestTimeout: opts.requestTimeoutMs ?? 15_000,
+    }),
+  });
+}

@@ -1,0 +1,51 @@
+// CloudWatch Embedded Metric Format metadata (facts sheet §2): CloudWatch turns each shipped event into a
+// `Findings` data point, by [Cluster, Category] and by [Category], without any PutMetricData call.
+import { EMF_MAX_DIMENSION_VALUE_CHARS } from './limits.js';
+
+export const METRIC_NAME = 'Findings';
+export const DIMENSION_CLUSTER = 'Cluster';
+export const DIMENSION_CATEGORY = 'Category';
+/** Dimension values must be non-empty; a host whose cluster is unknown still counts. */
+export const UNKNOWN_CLUSTER = 'unknown';
+
+export interface EmfMembers {
+  Cluster: string;
+  Category: string;
+  Findings: number;
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }>;
+  };
+}
+
+function dimensionValue(v: string | undefined): string {
+  const s = v && v.length > 0 ? v : UNKNOWN_CLUSTER;
+  return s.length > EMF_MAX_DIMENSION_VALUE_CHARS ? s.slice(0, EMF_MAX_DIMENSION_VALUE_CHARS) : s;
+}
+
+/** The top-level members to merge into an event so that it is a valid EMF document. */
+export function emfMembers(p: { namespace: string; timestamp: number; cluster?: string; category: string; count: number }): EmfMembers {
+  return {
+    Cluster: dimensionValue(p.cluster),
+    Category: dimensionValue(p.category),
+    Findings: p.count,
+    _aws: {
+      Timestamp: p.timestamp,
+      CloudWatchMetrics: [
+        {
+          Namespace: p.namespace,
+          Dimensions: [[DIMENSION_CLUSTER, DIMENSION_CATEGORY], [DIMENSION_CATEGORY]],
+          Metrics: [{ Name: METRIC_NAME, Unit: 'Count' }],
+        },
+      ],
+    },
+  };
+}
+
+/** Namespace rules of the metric API (1–255 chars, not starting with `:`, `AWS/` reserved). Returns a reason or undefined. */
+export function namespaceProblem(ns: string): string | undefined {
+  if (ns.length < 1 || ns.length > 255) return 'must be 1–255 characters';
+  if (ns.startsWith(':')) return 'must not start with ":"';
+  if (/^aws\//i.test(ns)) return 'the AWS/ prefix is reserved for AWS services';
+  return undefined;
+}

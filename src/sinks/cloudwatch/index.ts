@@ -1,0 +1,358 @@
+// The CloudWatch Logs sink: events → spool on disk (write() resolves here, so checkpoints may move) →
+// background sender → PutLogEvents. While CloudWatch is unreachable the spool holds the events (bounded,
+// oldest dropped first) and the sender retries with backoff and jitter; they go out in order when it answers.
+import path from 'node:path';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { Sink, SinkHealth, TriageEvent } from '../../types.js';
+import type { Logger } from '../../log.js';
+import { ConfigError, errorMessage } from '../../errors.js';
+import { resolveIdentity, type Identity } from '../../aws/identity.js';
+import { createLogsClient, requireRegion, resolveRegion } from '../../aws/clients.js';
+import { encodeEvent } from './event.js';
+import { planBatches, eventCost } from './batch.js';
+import { Spool } from './spool.js';
+import { LogsSender, classifyFailure, type FailureKind } from './sender.js';
+import { namespaceProblem } from './emf.js';
+import type { WireEvent } from './event.js';
+import {
+  LOG_GROUP_NAME_RE,
+  LOG_STREAM_NAME_RE,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  RETENTION_DAYS,
+} from './limits.js';
+import { resolveSettings, TUNING_DEFAULTS, type CloudWatchSettings, type CloudWatchTuning, type ResolvedCloudWatchSettings } from './options.js';
+
+export type { CloudWatchSettings, CloudWatchTuning } from './options.js';
+
+export interface CloudWatchSinkOptions {
+  config: CloudWatchSettings;
+  stateDir: string;
+  log: Logger;
+  root?: string;
+  /** Test and benchmark knobs; production uses the defaults. */
+  tuning?: Partial<CloudWatchTuning>;
+  /** Skip the IMDS/introspection lookup (the caller resolved it already). */
+  identity?: Identity;
+  env?: NodeJS.ProcessEnv;
+  /** Spool directory name under stateDir; `scan --ship` uses its own so it never fights the daemon for the lock. */
+  spoolName?: string;
+}
+
+export interface CloudWatchStats {
+  delivered: number;
+  requests: number;
+  /** Per request: max(bytes / byte limit, events / event limit). */
+  fills: number[];
+  rejectedByService: { tooOld: number; tooNew: number; expired: number };
+  /** Dropped before sending because CloudWatch would refuse them (outside −14 d … +2 h). */
+  droppedOutOfWindow: number;
+  /** Refused as invalid even alone (InvalidParameterException on a single event). */
+  droppedInvalid: number;
+  droppedSpoolFull: number;
+  corruptSpoolLines: number;
+  retries: number;
+}
+
+class Stopped extends Error {}
+
+/** Creates the sink: validates settings, resolves identity and region, opens the spool, starts the sender. */
+export async function createCloudWatchSink(opts: CloudWatchSinkOptions): Promise<CloudWatchSink> {
+  const settings = resolveSettings(opts.config);
+  validate(settings);
+  const env = opts.env ?? process.env;
+  const tuning = { ...TUNING_DEFAULTS, ...opts.tuning };
+  const identity = opts.identity ?? (await resolveIdentity({ root: opts.root ?? '/', env, log: opts.log }));
+  const region = requireRegion(resolveRegion(settings.region, env, identity));
+  if (!identity.region) identity.region = region;
+  const logStream = (settings.logStream ?? identity.instanceId ?? identity.hostname).replace(/[:*]/g, '_');
+  const client = await createLogsClient({
+    region,
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    connectTimeoutMs: tuning.connectTimeoutMs,
+    requestTimeoutMs: tuning.requestTimeoutMs,
+    maxAttempts: tuning.sdkMaxAttempts,
+    ...(tuning.credentials ? { credentials: tuning.credentials } : {}),
+  });
+  const spool = await Spool.open(path.join(opts.stateDir, opts.spoolName ?? 'cloudwatch-spool'), {
+    maxBytes: settings.spoolMaxBytes,
+    ...(tuning.segmentBytes ? { segmentBytes: tuning.segmentBytes } : {}),
+    log: opts.log,
+  });
+  const dest = { logGroup: settings.logGroup, logStream, ...(settings.retentionDays !== undefined ? { retentionDays: settings.retentionDays } : {}) };
+  const sink = new CloudWatchSink(settings, tuning, identity, client, new LogsSender(client, dest, opts.log), spool, opts.log);
+  opts.log.info('CloudWatch sink ready', { logGroup: dest.logGroup, logStream, region, pending: spool.pending });
+  return sink;
+}
+
+function validate(s: ResolvedCloudWatchSettings): void {
+  const key = (k: string): { key: string } => ({ key: `cloudwatch.${k}` });
+  if (!LOG_GROUP_NAME_RE.test(s.logGroup) || /^aws\//i.test(s.logGroup)) {
+    throw new ConfigError(`invalid log group name ${JSON.stringify(s.logGroup)} (1–512 of A-Z a-z 0-9 _ - / . #, not aws/…)`, key('logGroup'));
+  }
+  if (s.logStream !== undefined && !LOG_STREAM_NAME_RE.test(s.logStream)) {
+    throw new ConfigError(`invalid log stream name ${JSON.stringify(s.logStream)} (1–512 characters, no ':' or '*')`, key('logStream'));
+  }
+  if (s.retentionDays !== undefined && !(RETENTION_DAYS as readonly number[]).includes(s.retentionDays)) {
+    throw new ConfigError(`retentionDays ${s.retentionDays} is not one CloudWatch accepts (${RETENTION_DAYS.join(', ')})`, key('retentionDays'));
+  }
+  const ns = namespaceProblem(s.metricsNamespace);
+  if (ns) throw new ConfigError(`metricsNamespace ${ns}`, key('metricsNamespace'));
+  if (!(s.flushIntervalMs > 0)) throw new ConfigError('flushIntervalMs must be > 0', key('flushIntervalMs'));
+  if (!(s.spoolMaxBytes >= 1024 * 1024)) throw new ConfigError('spoolMaxBytes must be at least 1 MiB', key('spoolMaxBytes'));
+}
+
+export class CloudWatchSink implements Sink {
+  readonly name = 'cloudwatch';
+  readonly stats: CloudWatchStats = {
+    delivered: 0,
+    requests: 0,
+    fills: [],
+    rejectedByService: { tooOld: 0, tooNew: 0, expired: 0 },
+    droppedOutOfWindow: 0,
+    droppedInvalid: 0,
+    droppedSpoolFull: 0,
+    corruptSpoolLines: 0,
+    retries: 0,
+  };
+  private destinationReady = false;
+  private stopping = false;
+  private failing: FailureKind | undefined;
+  private lastError: string | undefined;
+  private lastSuccessAt: string | undefined;
+  private lastSend = 0;
+  private urgent = 0; // flush() callers waiting
+  private wake: (() => void) | undefined;
+  private poked = false;
+  private idleWaiters: Array<() => void> = [];
+  private readonly loopDone: Promise<void>;
+
+  constructor(
+    readonly settings: ResolvedCloudWatchSettings,
+    private readonly tuning: CloudWatchTuning,
+    readonly identity: Identity,
+    private readonly client: CloudWatchLogsClient,
+    private readonly sender: LogsSender,
+    readonly spool: Spool,
+    private readonly log: Logger,
+  ) {
+    spool.onAppend(() => {
+      // A full batch is waiting: send now instead of at the next flush tick.
+      if (spool.pending >= MAX_BATCH_EVENTS || spool.unackedBytes >= MAX_BATCH_BYTES) this.poke();
+    });
+    this.loopDone = this.loop().catch((err: unknown) => {
+      this.log.error('CloudWatch sender stopped unexpectedly', { error: err });
+    });
+  }
+
+  get logStream(): string {
+    return this.sender.dest.logStream;
+  }
+
+  /** Encodes (redacts, enriches) and appends durably to the spool. Resolves when the events are on disk. */
+  async write(events: readonly TriageEvent[], opts: { timestamp?: number } = {}): Promise<void> {
+    if (events.length === 0) return;
+    const enc = { namespace: this.settings.metricsNamespace, emf: this.settings.emf, ...opts };
+    const wire: WireEvent[] = new Array(events.length);
+    for (let i = 0; i < events.length; i++) wire[i] = encodeEvent(events[i]!, this.identity, enc);
+    await this.spool.append(wire);
+    this.stats.droppedSpoolFull = this.spool.dropped;
+  }
+
+  /**
+   * Sends what is spooled. Resolves when the spool is empty, or when a send failed (the events stay spooled
+   * and the sender keeps retrying in the background): flush never hangs on an unreachable endpoint.
+   */
+  async flush(): Promise<void> {
+    if (this.spool.pending === 0) return;
+    this.urgent++;
+    try {
+      await new Promise<void>((resolve) => {
+        this.idleWaiters.push(resolve);
+        this.poke();
+      });
+    } finally {
+      this.urgent--;
+    }
+  }
+
+  /** Flushes (best effort, see flush), then stops the sender and releases the spool. Spooled events wait for the next start. */
+  async close(): Promise<void> {
+    if (this.stopping) return this.loopDone;
+    await this.flush();
+    this.stopping = true;
+    this.poke();
+    await this.loopDone;
+    await this.spool.close();
+    this.client.destroy();
+    if (this.spool.pending > 0) this.log.warn('CloudWatch sink closed with events still spooled; they are sent on the next start', { pending: this.spool.pending });
+  }
+
+  health(): SinkHealth {
+    const h: SinkHealth = {
+      ok: this.failing === undefined,
+      delivered: this.stats.delivered,
+      failed:
+        this.stats.rejectedByService.tooOld + this.stats.rejectedByService.tooNew + this.stats.rejectedByService.expired +
+        this.stats.droppedOutOfWindow + this.stats.droppedInvalid + this.spool.dropped,
+      pending: this.spool.pending,
+    };
+    if (this.lastError) h.lastError = this.lastError;
+    if (this.lastSuccessAt) h.lastSuccessAt = this.lastSuccessAt;
+    return h;
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    if (w) w();
+    else this.poked = true; // the loop is busy: make its next sleep return at once
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.poked) {
+      this.poked = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private settleIdle(): void {
+    const ws = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of ws) w();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      const chunk = await this.spool.readChunk();
+      if (!chunk) {
+        this.settleIdle();
+        if (this.stopping) break;
+        await this.sleep(this.settings.flushIntervalMs);
+        continue;
+      }
+      const full = chunk.records.length >= MAX_BATCH_EVENTS || chunkCost(chunk.records) >= MAX_BATCH_BYTES * 0.9;
+      const due = Date.now() - this.lastSend >= this.settings.flushIntervalMs;
+      if (!full && !due && this.urgent === 0) {
+        await this.sleep(this.settings.flushIntervalMs - (Date.now() - this.lastSend));
+        continue;
+      }
+      try {
+        await this.deliverChunk(chunk.records);
+      } catch (err) {
+        if (err instanceof Stopped) break;
+        throw err;
+      }
+      this.stats.corruptSpoolLines += chunk.corrupt;
+      if (chunk.corrupt > 0) this.log.warn('skipped undecodable spool lines', { count: chunk.corrupt });
+      await this.spool.ack(chunk.end, chunk.records.length + chunk.corrupt);
+    }
+    this.settleIdle();
+  }
+
+  private async deliverChunk(records: WireEvent[]): Promise<void> {
+    const plan = planBatches(records, Date.now());
+    const dropped = plan.tooOld + plan.tooNew;
+    if (dropped > 0) {
+      this.stats.droppedOutOfWindow += dropped;
+      this.log.warn('dropped events outside CloudWatch\'s time window (older than 14 days or over 2 hours ahead)', {
+        tooOld: plan.tooOld,
+        tooNew: plan.tooNew,
+      });
+    }
+    for (const batch of plan.batches) await this.deliver(batch);
+    this.lastSend = Date.now();
+  }
+
+  /** Sends one valid batch until it is accepted, or proven invalid. Retries with full-jitter backoff. */
+  private async deliver(batch: WireEvent[]): Promise<void> {
+    let attempt = 0;
+    let createdFor = -1;
+    for (;;) {
+      if (this.stopping) throw new Stopped();
+      try {
+        if (!this.destinationReady) {
+          await this.sender.ensureDestination();
+          this.destinationReady = true;
+        }
+        const res = await this.sender.put(batch);
+        this.stats.requests++;
+        this.stats.fills.push(Math.max(batchCost(batch) / MAX_BATCH_BYTES, batch.length / MAX_BATCH_EVENTS));
+        this.stats.delivered += res.accepted;
+        const r = res.rejected;
+        if (r.tooOld + r.tooNew + r.expired > 0) {
+          this.stats.rejectedByService.tooOld += r.tooOld;
+          this.stats.rejectedByService.tooNew += r.tooNew;
+          this.stats.rejectedByService.expired += r.expired;
+          this.log.warn('CloudWatch rejected events in a batch (not retried)', { ...r, batch: batch.length });
+        }
+        if (this.failing) this.log.info('CloudWatch reachable again', { after: this.failing, pending: this.spool.pending });
+        this.failing = undefined;
+        this.lastSuccessAt = new Date().toISOString();
+        return;
+      } catch (err) {
+        const kind = classifyFailure(err);
+        this.lastError = errorMessage(err);
+        if (kind === 'missing' && createdFor !== attempt) {
+          // The group or stream was deleted while we run: create them and resend at once.
+          this.log.warn('CloudWatch log group or stream missing; creating it', { error: err });
+          this.destinationReady = false;
+          createdFor = attempt;
+          continue;
+        }
+        if (kind === 'invalid') {
+          await this.deliverInvalid(batch, err);
+          return;
+        }
+        if (this.failing !== kind) {
+          const level = kind === 'auth' ? 'error' : 'warn';
+          this.log[level](
+            kind === 'auth'
+              ? 'CloudWatch refused our credentials or permissions; events stay spooled'
+              : 'CloudWatch unreachable or throttling; events stay spooled and are retried',
+            { error: err, pending: this.spool.pending },
+          );
+          this.failing = kind;
+        }
+        this.settleIdle(); // flush() callers are told "not now" rather than kept waiting
+        this.stats.retries++;
+        await this.sleep(this.backoff(attempt++));
+      }
+    }
+  }
+
+  /** A request refused as invalid: halve it until the bad event is alone, then drop and count that one. */
+  private async deliverInvalid(batch: WireEvent[], err: unknown): Promise<void> {
+    if (batch.length === 1) {
+      this.stats.droppedInvalid++;
+      this.log.error('CloudWatch refused an event as invalid; dropped it', { error: err, bytes: Buffer.byteLength(batch[0]!.message) });
+      return;
+    }
+    const mid = Math.ceil(batch.length / 2);
+    await this.deliver(batch.slice(0, mid));
+    await this.deliver(batch.slice(mid));
+  }
+
+  /** Full jitter (AWS architecture blog): random in [0, min(cap, base·2^n)]. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.tuning.retryMaxMs, this.tuning.retryBaseMs * 2 ** Math.min(attempt, 20));
+    return Math.max(1, Math.round(Math.random() * ceiling));
+  }
+}
+
+function batchCost(batch: readonly WireEvent[]): number {
+  let n = 0;
+  for (const e of batch) n += eventCost(e.message);
+  return n;
+}
+const chunkCost = batchCost;

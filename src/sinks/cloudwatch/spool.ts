@@ -1,0 +1,368 @@
+// The sink's queue, on disk in the state directory. Every event is appended (and fdatasync'ed) before
+// write() resolves, so a checkpoint may move as soon as write() returns; the sender reads from the
+// acknowledged cursor and moves it only after CloudWatch accepted a batch. A restart resumes at the cursor:
+// at-least-once, in order. Bounded: when full, the oldest segment is dropped and its events counted.
+//
+// Layout: <dir>/lock (pid), <dir>/cursor.json ({segment, offset}), <dir>/<16-digit index>.seg holding lines
+// `<epoch ms>\t<message JSON>\n`.
+import { open, readdir, readFile, rename, rm, stat, truncate, writeFile, mkdir, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { TriageError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { WireEvent } from './event.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from './limits.js';
+
+export interface Position {
+  segment: number;
+  offset: number;
+}
+
+export interface Chunk {
+  records: WireEvent[];
+  /** Position just after the last record: acknowledge it once every record was delivered. */
+  end: Position;
+  /** Lines that could not be decoded (a torn write), skipped and counted. */
+  corrupt: number;
+}
+
+interface Segment {
+  index: number;
+  size: number;
+  /** Lines in the file (all of them, acknowledged or not). */
+  lines: number;
+}
+
+export class SpoolLockedError extends TriageError {
+  constructor(dir: string, pid: number) {
+    super(`spool ${dir} is in use by process ${pid}`, {
+      code: 'ESPOOLLOCK',
+      hint: 'another ecs-triage process ships from this state directory; stop it or use another --state-dir',
+    });
+  }
+}
+
+const SEG_RE = /^(\d{16})\.seg$/;
+const segName = (i: number): string => `${String(i).padStart(16, '0')}.seg`;
+// Largest line: 13-digit time, tab, message, newline. A read buffer of one batch plus one line always holds a full batch.
+const READ_BUFFER_BYTES = MAX_BATCH_BYTES + MAX_MESSAGE_BYTES + 64;
+
+export interface SpoolOptions {
+  maxBytes: number;
+  segmentBytes?: number;
+  log: Logger;
+}
+
+export class Spool {
+  readonly dir: string;
+  private readonly maxBytes: number;
+  private readonly segmentBytes: number;
+  private readonly log: Logger;
+  private segments: Segment[] = [];
+  private cursor: Position = { segment: 0, offset: 0 };
+  private writer: FileHandle | undefined;
+  private writeChain: Promise<void> = Promise.resolve();
+  private readBuf: Buffer | undefined;
+  private listeners: Array<() => void> = [];
+  /** Events in the spool not yet acknowledged. */
+  pending = 0;
+  /** Events dropped because the spool was full, since this process started. */
+  dropped = 0;
+
+  private constructor(dir: string, opts: SpoolOptions) {
+    this.dir = dir;
+    this.maxBytes = opts.maxBytes;
+    this.segmentBytes = opts.segmentBytes ?? Math.min(8 * 1024 * 1024, Math.max(64 * 1024, Math.floor(opts.maxBytes / 16)));
+    this.log = opts.log;
+  }
+
+  static async open(dir: string, opts: SpoolOptions): Promise<Spool> {
+    const s = new Spool(dir, opts);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await s.lock();
+    await s.load();
+    return s;
+  }
+
+  private async lock(): Promise<void> {
+    const file = path.join(this.dir, 'lock');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(file, String(process.pid), { flag: 'wx' });
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new SpoolLockedError(this.dir, pid);
+      // A stale lock from a process that died (kill -9, power loss): take it over.
+      await rm(file, { force: true });
+    }
+    throw new TriageError(`could not lock spool ${this.dir}`, { code: 'ESPOOLLOCK' });
+  }
+
+  private async load(): Promise<void> {
+    const names = (await readdir(this.dir)).filter((n) => SEG_RE.test(n)).sort();
+    try {
+      const c = JSON.parse(await readFile(path.join(this.dir, 'cursor.json'), 'utf8')) as Partial<Position>;
+      if (Number.isInteger(c.segment) && Number.isInteger(c.offset)) this.cursor = { segment: c.segment!, offset: c.offset! };
+    } catch {
+      // No cursor yet (first start) or an unreadable one: start at the oldest segment, resending is safe.
+    }
+    for (const name of names) {
+      const index = Number(SEG_RE.exec(name)![1]);
+      const file = path.join(this.dir, name);
+      if (index < this.cursor.segment) {
+        await rm(file, { force: true });
+        continue;
+      }
+      const data = await readFile(file);
+      // A crash mid-append leaves a torn last line: cut it off (write() had not resolved for it).
+      const lastNl = data.lastIndexOf(0x0a);
+      const size = lastNl + 1;
+      if (size < data.length) await truncate(file, size);
+      let lines = 0;
+      let unacked = 0;
+      const from = index === this.cursor.segment ? Math.min(this.cursor.offset, size) : 0;
+      for (let i = data.indexOf(0x0a); i !== -1 && i < size; i = data.indexOf(0x0a, i + 1)) {
+        lines++;
+        if (i >= from) unacked++;
+      }
+      this.segments.push({ index, size, lines });
+      this.pending += unacked;
+    }
+    const first = this.segments[0];
+    if (first === undefined) this.cursor = { segment: this.cursor.segment + 1, offset: 0 };
+    else if (first.index > this.cursor.segment) this.cursor = { segment: first.index, offset: 0 };
+  }
+
+  /** Bytes on disk (all segments). */
+  get bytes(): number {
+    return this.segments.reduce((n, s) => n + s.size, 0);
+  }
+
+  /** Bytes not yet acknowledged (approximate: whole segments after the cursor's). */
+  get unackedBytes(): number {
+    let n = 0;
+    for (const s of this.segments) {
+      if (s.index > this.cursor.segment) n += s.size;
+      else if (s.index === this.cursor.segment) n += Math.max(0, s.size - this.cursor.offset);
+    }
+    return n;
+  }
+
+  /** Called after each append, so the sender can wake up. */
+  onAppend(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  /** Appends records durably; resolves after fdatasync. Appends are serialised in call order. */
+  append(records: readonly WireEvent[]): Promise<void> {
+    const run = this.writeChain.then(() => this.doAppend(records));
+    this.writeChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doAppend(records: readonly WireEvent[]): Promise<void> {
+    if (records.length === 0) return;
+    let i = 0;
+    while (i < records.length) {
+      const seg = await this.activeSegment();
+      const parts: string[] = [];
+      let bytes = 0;
+      let n = 0;
+      // Fill the active segment up to its size (at least one record per segment).
+      while (i < records.length) {
+        const r = records[i]!;
+        const line = `${r.timestamp}\t${r.message}\n`;
+        const len = Buffer.byteLength(line, 'utf8');
+        if (n > 0 && seg.size + bytes + len > this.segmentBytes) break;
+        parts.push(line);
+        bytes += len;
+        n++;
+        i++;
+        if (bytes >= 4 * 1024 * 1024) break; // bound the string built per write
+      }
+      await this.writer!.write(parts.join(''), seg.size, 'utf8');
+      seg.size += bytes;
+      seg.lines += n;
+      this.pending += n;
+      if (seg.size >= this.segmentBytes) {
+        await this.seal();
+        await this.enforceLimit();
+      }
+    }
+    await this.writer?.datasync();
+    await this.enforceLimit();
+    for (const fn of this.listeners) fn();
+  }
+
+  private async activeSegment(): Promise<Segment> {
+    const last = this.segments[this.segments.length - 1];
+    if (this.writer && last) return last;
+    // After a restart the last segment may hold a torn tail's neighbour: never append to an old file.
+    const seg: Segment = { index: Math.max(last ? last.index + 1 : 0, this.cursor.segment), size: 0, lines: 0 };
+    this.writer = await open(path.join(this.dir, segName(seg.index)), 'w', 0o600);
+    this.segments.push(seg);
+    await this.syncDir();
+    return seg;
+  }
+
+  private async seal(): Promise<void> {
+    if (!this.writer) return;
+    await this.writer.datasync();
+    await this.writer.close();
+    this.writer = undefined;
+  }
+
+  private async syncDir(): Promise<void> {
+    const fh = await open(this.dir, 'r').catch(() => undefined);
+    if (!fh) return;
+    await fh.sync().catch(() => undefined);
+    await fh.close();
+  }
+
+  /** Drops the oldest segments while the spool is over its bound. The active segment is never dropped. */
+  private async enforceLimit(): Promise<void> {
+    while (this.bytes > this.maxBytes) {
+      const oldest = this.segments[0];
+      if (!oldest) return;
+      if (this.segments.length === 1) {
+        if (!this.writer) return;
+        await this.seal(); // next append opens a new segment; this one can then go
+        return;
+      }
+      let lost = oldest.lines;
+      if (oldest.index === this.cursor.segment) lost = await this.countLines(oldest.index, this.cursor.offset);
+      else if (oldest.index < this.cursor.segment) lost = 0;
+      this.segments.shift();
+      await rm(path.join(this.dir, segName(oldest.index)), { force: true });
+      this.dropped += lost;
+      this.pending -= lost;
+      const next = this.segments[0]!;
+      if (this.cursor.segment <= oldest.index) {
+        this.cursor = { segment: next.index, offset: 0 };
+        await this.writeCursor();
+      }
+      this.log.error('CloudWatch spool full: dropped the oldest events', {
+        dropped: lost,
+        droppedTotal: this.dropped,
+        spoolBytes: this.bytes,
+        maxBytes: this.maxBytes,
+      });
+    }
+  }
+
+  private async countLines(index: number, from: number): Promise<number> {
+    const data = await readFile(path.join(this.dir, segName(index))).catch(() => Buffer.alloc(0));
+    let n = 0;
+    for (let i = data.indexOf(0x0a, from); i !== -1; i = data.indexOf(0x0a, i + 1)) n++;
+    return n;
+  }
+
+  /**
+   * Reads the next records from the cursor: at most one batch worth (10,000 events, 1,048,576 bytes with
+   * overhead). Returns undefined when nothing is pending. Does not move the cursor.
+   */
+  async readChunk(): Promise<Chunk | undefined> {
+    await this.writeChain; // never read a segment while its append is half done
+    const records: WireEvent[] = [];
+    let corrupt = 0;
+    let cost = 0;
+    let pos: Position = { ...this.cursor };
+    this.readBuf ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    for (const seg of this.segments) {
+      if (seg.index < pos.segment) continue;
+      if (seg.index > pos.segment) pos = { segment: seg.index, offset: 0 };
+      if (pos.offset >= seg.size) continue;
+      const fh = await open(path.join(this.dir, segName(seg.index)), 'r').catch(() => undefined);
+      if (!fh) return undefined; // dropped under us by enforceLimit; the next call starts at the new cursor
+      try {
+        while (pos.offset < seg.size) {
+          const want = Math.min(this.readBuf.length, seg.size - pos.offset);
+          const { bytesRead } = await fh.read(this.readBuf, 0, want, pos.offset);
+          if (bytesRead === 0) break;
+          let start = 0;
+          let full = false;
+          for (let nl = this.readBuf.indexOf(0x0a, 0); nl !== -1 && nl < bytesRead; nl = this.readBuf.indexOf(0x0a, start)) {
+            const tab = this.readBuf.indexOf(0x09, start);
+            const ts = tab > start && tab < nl ? Number(this.readBuf.toString('latin1', start, tab)) : NaN;
+            const msgBytes = nl - tab - 1;
+            if (!Number.isFinite(ts) || msgBytes <= 0) {
+              corrupt++;
+            } else {
+              const c = msgBytes + PER_EVENT_OVERHEAD_BYTES;
+              if (records.length >= MAX_BATCH_EVENTS || cost + c > MAX_BATCH_BYTES) {
+                full = true;
+                break;
+              }
+              cost += c;
+              records.push({ timestamp: ts, message: this.readBuf.toString('utf8', tab + 1, nl) });
+            }
+            start = nl + 1;
+          }
+          pos = { segment: seg.index, offset: pos.offset + start };
+          if (full) return { records, end: pos, corrupt };
+          if (start === 0) break; // no complete line in range (cannot happen after load's truncation)
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    if (records.length === 0 && corrupt === 0) return undefined;
+    return { records, end: pos, corrupt };
+  }
+
+  /** Everything before `end` was delivered: persist the cursor, delete consumed segments. */
+  async ack(end: Position, delivered: number): Promise<void> {
+    if (end.segment < this.cursor.segment || (end.segment === this.cursor.segment && end.offset <= this.cursor.offset)) {
+      return; // a drop moved the cursor past this chunk already
+    }
+    this.cursor = { ...end };
+    this.pending = Math.max(0, this.pending - delivered);
+    while (this.segments.length > 0) {
+      const s = this.segments[0]!;
+      const sealed = !(this.writer && s === this.segments[this.segments.length - 1]);
+      const consumed = s.index < this.cursor.segment || (s.index === this.cursor.segment && sealed && this.cursor.offset >= s.size);
+      if (!consumed) break;
+      this.segments.shift();
+      await rm(path.join(this.dir, segName(s.index)), { force: true });
+      if (s.index === this.cursor.segment) this.cursor = { segment: s.index + 1, offset: 0 };
+    }
+    await this.writeCursor();
+  }
+
+  private async writeCursor(): Promise<void> {
+    const file = path.join(this.dir, 'cursor.json');
+    const tmp = `${file}.tmp`;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(this.cursor));
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, file);
+  }
+
+  async close(): Promise<void> {
+    await this.writeChain;
+    await this.seal();
+    await rm(path.join(this.dir, 'lock'), { force: true });
+  }
+
+  /** For health reporting and tests. */
+  async sizeOnDisk(): Promise<number> {
+    let n = 0;
+    for (const s of this.segments) n += (await stat(path.join(this.dir, segName(s.index))).catch(() => ({ size: 0 }))).size;
+    return n;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,79 @@
+// The AWS JSON 1.1 wire protocol, shared by the SSM and ECS test servers: POST /, `X-Amz-Target: <Prefix>.<Op>`,
+// JSON in and out, errors as HTTP 400 with `{"__type": name, "message": ...}`.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export class AwsFault extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export type Handler = (op: string, body: Record<string, unknown>) => Promise<unknown> | unknown;
+
+export interface JsonServer {
+  endpoint: string;
+  calls: Array<{ op: string; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startJsonServer(targetPrefix: string, handle: Handler): Promise<JsonServer> {
+  const calls: JsonServer['calls'] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = (status: number, payload: unknown): void => {
+        const text = JSON.stringify(payload);
+        res.writeHead(status, {
+          'content-type': 'application/x-amz-json-1.1',
+          'content-length': Buffer.byteLength(text),
+          'x-amzn-requestid': `req-${calls.length}`,
+        });
+        res.end(text);
+      };
+      const target = String(req.headers['x-amz-target'] ?? '');
+      if (req.method !== 'POST' || !target.startsWith(targetPrefix + '.')) {
+        reply(400, { __type: 'UnknownOperationException', message: `bad target ${target}` });
+        return;
+      }
+      if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) {
+        reply(400, { __type: 'MissingAuthenticationTokenException', message: 'request is not signed' });
+        return;
+      }
+      const op = target.slice(targetPrefix.length + 1);
+      let body: Record<string, unknown>;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+      } catch {
+        reply(400, { __type: 'SerializationException', message: 'body is not JSON' });
+        return;
+      }
+      calls.push({ op, body });
+      Promise.resolve()
+        .then(() => handle(op, body))
+        .then(
+          (out) => reply(200, out ?? {}),
+          (err: unknown) => {
+            if (err instanceof AwsFault) reply(err.status, { __type: err.type, message: err.message });
+            else reply(500, { __type: 'InternalServerError', message: String(err) });
+          },
+        );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
