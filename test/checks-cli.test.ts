@@ -1,0 +1,140 @@
+// `ecs-triage check` as a real process over the fixture hosts and temp roots: text, JSON, thresholds,
+// exit codes, and a permission error seen by an unprivileged user.
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { HostCheckReport } from '../src/checks/index.js';
+import { ecsLabels, writeContainer } from './checks-helpers.js';
+
+const CLI = path.resolve('dist/ecs-triage.mjs');
+const HOSTS = path.resolve('fixtures/hosts');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], opts: { uid?: number; gid?: number } = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { ...opts, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function json(args: string[]): Promise<{ code: number; report: HostCheckReport }> {
+  const r = await run([...args, '--format', 'json']);
+  return { code: r.code, report: JSON.parse(r.stdout) as HostCheckReport };
+}
+
+describe('ecs-triage check', () => {
+  it('text report of the many-containers host: table, grouped findings, skipped items; exit 0 below --fail-on', async () => {
+    const r = await run(['check', '--root', path.join(HOSTS, 'many-containers')]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Host checks: status WARN, data root \/var\/lib\/docker/);
+    expect(r.stdout).toMatch(/\/ \(holds \/var\/lib\/docker, \/var\/lib\/ecs, \/var\/log, \/\)\s+30\.0 GiB\s+18\.3 GiB\s+11\.7 GiB\s+61\.0 %\s+7\.0 %\s+override/);
+    expect(r.stdout).toMatch(/Container logs: 9 containers/);
+    expect(r.stdout).toMatch(/none\s+running\s+container app of web:3 task\/prod\/5e1a9c0d7b2f4e83a6c1d09b8f7e2a41 \[ecs-web-3-app-/);
+    expect(r.stdout).toMatch(/10k x 3 gz\s+running\s+container envoy of web:3/);
+    expect(r.stdout).toMatch(/16m x 4\s+running\s+ECS agent \(ecs-agent\)/);
+    expect(r.stdout).toMatch(/awslogs\s+running\s+container shipper of metrics:2/);
+    expect(r.stdout).toMatch(/WARN\s+host-container-log-unbounded: Container log has no size limit \(2\)/);
+    expect(r.stdout).toMatch(/- node-exporter: json-file log with no max-size/);
+    expect(r.stdout).toMatch(/Skipped \(2\)[\s\S]*hostconfig\.json: not valid JSON[\s\S]*: no config\.v2\.json/);
+  });
+
+  it('JSON report of the many-containers host', async () => {
+    const { code, report } = await json(['check', '--root', path.join(HOSTS, 'many-containers')]);
+    expect(code).toBe(0);
+    expect(report).toMatchObject({ schema: 'ecs-triage/host-checks', schemaVersion: 1, dataRoot: '/var/lib/docker', status: 'warn', containerCount: 9 });
+    expect(report.skipped).toHaveLength(2);
+    const envoy = report.containers.find((c) => c.ecs?.containerName === 'envoy')!;
+    expect(envoy.logFiles.map((f) => f.name.slice(64))).toEqual(['-json.log', '-json.log.1.gz', '-json.log.2.gz']);
+    expect(envoy.limits).toMatchObject({ maxSize: '10k', maxFile: 3, compress: true, from: 'hostconfig' });
+    expect(report.containers.find((c) => c.kind === 'ecs-agent')?.name).toBe('ecs-agent');
+    expect(report.containers.find((c) => c.name === 'node-exporter')?.kind).toBe('other');
+    expect(report.findings.map((f) => [f.ruleId, f.fields.dockerName])).toEqual([
+      ['host-container-log-unbounded', 'ecs-web-3-app-d2e8c4f6a9b7e1c03a00'],
+      ['host-container-log-unbounded', 'node-exporter'],
+    ]);
+    expect(report.findings[0]!.fields).toMatchObject({ taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/5e1a9c0d7b2f4e83a6c1d09b8f7e2a41', container: 'app', image: expect.stringContaining('/web:1.4.2') });
+  });
+
+  it('the data root of disk-full-container-logs has no space left: critical, exit 1', async () => {
+    const { code, report } = await json(['check', '--root', path.join(HOSTS, 'disk-full-container-logs')]);
+    expect(code).toBe(1);
+    expect(report.status).toBe('critical');
+    expect(report.findings[0]).toMatchObject({ ruleId: 'host-disk-pressure', severity: 'critical', fields: { path: '/var/lib/docker', availableBytes: 0 } });
+    expect(report.findings.filter((f) => f.ruleId === 'host-disk-pressure')).toHaveLength(1); // / itself is at 48 %
+  });
+
+  it('inodes-exhausted: inode finding while blocks are free, logs bounded by daemon.json', async () => {
+    const r = await run(['check', '--root', path.join(HOSTS, 'inodes-exhausted')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/CRITICAL host-inode-pressure: Filesystem is running out of inodes\n\s+- .*100\.0 % of 1966080 inodes used \(0 free\) while blocks are only 41\.0 % used/);
+    expect(r.stdout).not.toMatch(/host-disk-pressure|host-container-log-unbounded/);
+    expect(r.stdout).toMatch(/10m x 3 \(daemon\)/);
+  });
+
+  it('thresholds and --fail-on from the command line', async () => {
+    const root = path.join(HOSTS, 'many-containers');
+    expect((await run(['check', '--root', root, '--fail-on', 'warn'])).code).toBe(1);
+    expect((await run(['check', '--root', path.join(HOSTS, 'inodes-exhausted'), '--fail-on', 'never'])).code).toBe(0);
+    const { report } = await json(['check', '--root', root, '--max-log-size', '15k', '--warn-percent', '50', '--error-percent', '60.5', '--top', '2']);
+    expect(report.containers).toHaveLength(2);
+    expect(report.findings.filter((f) => f.ruleId === 'host-container-log-oversize').map((f) => f.fields.dockerName).sort()).toEqual(
+      ['ecs-api-12-api-aa01bb02cc03dd04ee05', 'ecs-batch-7-worker-9c8b7a6f5e4d3c2b1a00', 'ecs-web-3-app-d2e8c4f6a9b7e1c03a00'].sort(),
+    );
+    expect(report.findings[0]).toMatchObject({ ruleId: 'host-disk-pressure', severity: 'error' });
+  });
+
+  it.each([
+    [['--warn-percent', '95', '--error-percent', '90'], /--warn-percent: warn threshold is above the error threshold/],
+    [['--max-log-size', 'lots'], /--max-log-size: not a size/],
+    [['--inode-error-percent', 'x'], /--inode-error-percent: not a number/],
+    [['--format', 'xml'], /argument 'xml' is invalid/],
+  ])('usage error %j exits 2', async (args, message) => {
+    const r = await run(['check', '--root', path.join(HOSTS, 'many-containers'), ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('a permission error is a skipped item, and the check goes on', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'checks-perm-'));
+    try {
+      await chmod(root, 0o755);
+      const containers = path.join(root, 'var/lib/docker/containers');
+      await mkdir(containers, { recursive: true });
+      await chmod(path.join(root, 'var/lib/docker'), 0o755);
+      await chmod(containers, 0o755);
+      const locked = await writeContainer(containers, { name: 'ecs-web-3-app-01', labels: ecsLabels('web', 3, 'app'), logs: { '': 100 } });
+      const open = await writeContainer(containers, { name: 'open', logs: { '': 200 } });
+      await chmod(path.join(containers, open), 0o755);
+      for (const f of ['config.v2.json', 'hostconfig.json', `${open}-json.log`]) await chmod(path.join(containers, open, f), 0o644);
+      await chmod(path.join(containers, locked), 0o700);
+      // root reads everything, so the unreadable case needs an unprivileged process (nobody) when we are root.
+      const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+      const r = await run(['check', '--root', root, '--format', 'json', '--fail-on', 'never'], asNobody);
+      expect(r.stderr).toBe('');
+      const report = JSON.parse(r.stdout) as HostCheckReport;
+      expect(report.skipped).toEqual([{ path: `/var/lib/docker/containers/${locked}`, reason: 'permission denied reading container directory (run as root)' }]);
+      expect(report.containers.map((c) => c.name)).toEqual(['open']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('on the live host (no --root) it measures / with statfs and finds the mount point', async () => {
+    const { code, report } = await json(['check', '--fail-on', 'never']);
+    expect(code).toBe(0);
+    expect(report.root).toBe('/');
+    expect(report.filesystems.every((f) => f.figuresFrom === 'statfs' && typeof f.mount === 'string')).toBe(true);
+    expect(report.filesystems.flatMap((f) => f.paths).sort()).toEqual(['/', '/var/lib/docker', '/var/lib/ecs', '/var/log']);
+  });
+});
