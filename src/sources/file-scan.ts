@@ -70,6 +70,7 @@ export async function scanFile(
       const eof = bytesRead === 0;
       filePos += bytesRead;
       let len = carry + bytesRead;
+      if (len === 0) break;
       if (first && !opts.start) {
         first = false;
         if (looksBinary(buf.subarray(0, Math.min(len, 8192)))) {
