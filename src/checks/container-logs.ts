@@ -2,7 +2,12 @@
 // whether anything bounds them. Sizes come from stat (the file length, as `ls -l` and Docker's own max-size
 // accounting see it); log contents are never opened. Containers come and go while we look: anything that
 // vanishes or cannot be read becomes a skipped item with its reason, and the walk goes on.
-import { readFile, readdir, stat } from 'node:fs/promises';
+//
+// Per container the calls are synchronous: fs.promises.readFile costs ~0.2 ms per small file here (several
+// thread-pool round trips), readFileSync ~0.01 ms, so 1,000 containers take ~50 ms instead of ~500 ms.
+// The walk yields to the event loop between batches so a long-running `watch` stays responsive.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath, hostPath, type Host } from '../host.js';
 import { errorMessage } from '../errors.js';
@@ -42,10 +47,10 @@ function asObject(v: unknown): JsonObject | undefined {
 }
 
 /** Reads and parses a small JSON file; a failure is recorded as a skip and returns undefined. */
-async function readJson(file: string, shown: string, skipped: Skipped[]): Promise<JsonObject | undefined> {
+function readJson(file: string, shown: string, skipped: Skipped[]): JsonObject | undefined {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     skipped.push({ path: shown, reason: reasonFor(err, path.basename(file)) });
     return undefined;
@@ -114,11 +119,11 @@ function describeFromConfig(cfg: JsonObject, state: ContainerLogState): void {
   state.kind = isAgent ? 'ecs-agent' : ecs.taskArn ? 'ecs-task' : 'other';
 }
 
-async function checkContainer(host: Host, dir: string, id: string, daemon: DaemonConfig, skipped: Skipped[]): Promise<ContainerLogState | undefined> {
+function checkContainer(host: Host, dir: string, id: string, daemon: DaemonConfig, skipped: Skipped[]): ContainerLogState | undefined {
   const shownDir = displayPath(host, dir);
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     skipped.push({ path: shownDir, reason: reasonFor(err, 'container directory') });
     return undefined;
@@ -132,36 +137,28 @@ async function checkContainer(host: Host, dir: string, id: string, daemon: Daemo
     limits: { driver: 'unknown', maxFile: 1, compress: false, from: 'unknown' },
   };
   const hasConfig = names.includes('config.v2.json');
-  const [cfg, hostconfig] = await Promise.all([
-    hasConfig ? readJson(path.join(dir, 'config.v2.json'), `${shownDir}/config.v2.json`, skipped) : undefined,
-    names.includes('hostconfig.json') ? readJson(path.join(dir, 'hostconfig.json'), `${shownDir}/hostconfig.json`, skipped) : undefined,
-  ]);
+  const cfg = hasConfig ? readJson(path.join(dir, 'config.v2.json'), `${shownDir}/config.v2.json`, skipped) : undefined;
+  const hostconfig = names.includes('hostconfig.json') ? readJson(path.join(dir, 'hostconfig.json'), `${shownDir}/hostconfig.json`, skipped) : undefined;
   if (!hasConfig) skipped.push({ path: shownDir, reason: 'no config.v2.json (container being created or removed?); name and ECS task unknown' });
   if (cfg) describeFromConfig(cfg, state);
   state.limits = resolveLimits(hostconfig, daemon, `${shownDir}/hostconfig.json`, skipped);
 
-  const logNames = names.filter((n) => LOG_FILE.test(n)).sort();
-  const sizes = await Promise.all(
-    logNames.map(async (n) => {
-      try {
-        const st = await stat(path.join(dir, n));
-        return st.isFile() ? { name: n, bytes: st.size } : undefined;
-      } catch (err) {
-        skipped.push({ path: `${shownDir}/${n}`, reason: reasonFor(err, 'log file') });
-        return undefined;
-      }
-    }),
-  );
-  for (const s of sizes) if (s) {
-    state.logFiles.push(s);
-    state.logBytes += s.bytes;
+  for (const n of names.filter((x) => LOG_FILE.test(x)).sort()) {
+    try {
+      const st = statSync(path.join(dir, n));
+      if (!st.isFile()) continue;
+      state.logFiles.push({ name: n, bytes: st.size });
+      state.logBytes += st.size;
+    } catch (err) {
+      skipped.push({ path: `${shownDir}/${n}`, reason: reasonFor(err, 'log file') });
+    }
   }
   if (!cfg && state.logFiles.length === 0) return undefined;
   return state;
 }
 
-/** Every container under the data root. `concurrency` bounds open directories at once. */
-export async function walkContainers(host: Host, daemon: DaemonConfig, concurrency = 32): Promise<ContainerWalk> {
+/** Every container under the data root, `batch` containers between yields to the event loop. */
+export async function walkContainers(host: Host, daemon: DaemonConfig, batch = 64): Promise<ContainerWalk> {
   const skipped: Skipped[] = [];
   const containersDir = hostPath(host, path.posix.join(daemon.dataRoot, 'containers'));
   let entries: import('node:fs').Dirent[];
@@ -183,16 +180,13 @@ export async function walkContainers(host: Host, daemon: DaemonConfig, concurren
   }
   const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
   const containers: ContainerLogState[] = [];
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < dirs.length) {
-      const id = dirs[next++]!;
-      const c = await checkContainer(host, path.join(containersDir, id), id, daemon, skipped);
-      if (c) containers.push(c);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, dirs.length)) }, worker));
-  // Walk order depends on timing; sort so the report is the same on every run.
+  for (let i = 0; i < dirs.length; i++) {
+    if (i > 0 && i % batch === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    const id = dirs[i]!;
+    const c = checkContainer(host, path.join(containersDir, id), id, daemon, skipped);
+    if (c) containers.push(c);
+  }
+  // readdir order is the filesystem's; sort so the report is the same on every run.
   containers.sort((a, b) => b.logBytes - a.logBytes || a.id.localeCompare(b.id));
   skipped.sort((a, b) => a.path.localeCompare(b.path));
   return { containers, skipped };

@@ -42,7 +42,7 @@ export async function runHostChecks(host: Host, opts: HostCheckOptions = {}): Pr
   const skipped: Skipped[] = [];
   const [daemon, cleanup] = await Promise.all([readDaemonConfig(host, skipped), readCleanupSettings(host, skipped)]);
   const paths = [...new Set([daemon.dataRoot, '/var/lib/ecs', '/var/log', '/'])];
-  const [filesystems, walk] = await Promise.all([checkFilesystems(host, paths, skipped), walkContainers(host, daemon, opts.concurrency)]);
+  const [filesystems, walk] = await Promise.all([checkFilesystems(host, paths, skipped), walkContainers(host, daemon, opts.batch)]);
   skipped.push(...walk.skipped);
 
   const findings = sortFindings([

@@ -30,8 +30,8 @@ export interface HostCheckOptions {
   thresholds?: Partial<Thresholds>;
   /** How many containers (largest logs first) the report lists. Default 10. */
   top?: number;
-  /** Containers walked at once. Default 32. */
-  concurrency?: number;
+  /** Containers checked between yields to the event loop. Default 64. */
+  batch?: number;
 }
 
 /** Raw statfs figures, the shape of fs.statfs and of a mount in `.ecs-triage/statfs.json`. */
