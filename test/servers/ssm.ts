@@ -114,7 +114,7 @@ function asStrings(v: unknown, what: string): string[] {
 }
 
 /** The shell and timeout a document runs with these parameters (validated as SSM does). */
-function compile(
+export function compileDocument(
   name: string,
   params: Record<string, string[]>,
   documents: Record<string, unknown>,
@@ -292,7 +292,7 @@ export async function startSsmServer(opts: SsmServerOptions): Promise<SsmServer>
         if (typeof body.Comment === 'string' && body.Comment.length > 100) throw new AwsFault('ValidationException', 'Comment: at most 100 characters');
         const params: Record<string, string[]> = {};
         for (const [k, v] of Object.entries((body.Parameters ?? {}) as Record<string, unknown>)) params[k] = asStrings(v, k);
-        const { script, timeoutSeconds, pluginName } = compile(name, params, opts.documents ?? {});
+        const { script, timeoutSeconds, pluginName } = compileDocument(name, params, opts.documents ?? {});
         let targetIds: string[];
         if (ids) {
           if (new Set(ids).size !== ids.length) throw new AwsFault('DuplicateInstanceId', 'an instance id is listed twice');
