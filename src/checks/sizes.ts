@@ -23,7 +23,8 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+  const one = v.toFixed(1);
+  return `${Number(one) >= 100 ? v.toFixed(0) : one} ${units[i]}`;
 }
 
 export function formatPercent(p: number | undefined): string {
