@@ -333,6 +333,17 @@ describe('correlateDiskFull', () => {
     expect(findings[0]!.context![1]).toMatch(/^Inodes ran out while 24\.0 GiB of blocks are still free.*Deleting large files will not help/);
   });
 
+  it('maps paths inside image layers to the data root, and the agent\'s /data to /var/lib/ecs', async () => {
+    await statfsOverride({ mounts: { '/': statfsMount(30, 20), '/var/lib/docker': statfsMount(50, 100), '/var/lib/ecs': statfsMount(1, 100, 1000, 5) } });
+    const checks = await runHostChecks(makeHost(root));
+    const findings = [diskFull({ path: '/usr/share/elasticsearch/lib/lucene-core-9.8.0.jar' }), diskFull({ path: '/data/agent.db' })];
+    correlateDiskFull(findings, checks);
+    expect(findings[0]!.context![0]).toMatch(/^Filesystem \/var\/lib\/docker \(Docker data root; \/usr\/share\/elasticsearch\/lib\/lucene-core-9\.8\.0\.jar is inside an image or container layer\): 100\.0 %/);
+    expect(findings[0]!.context).toHaveLength(3);
+    expect(findings[1]!.context![0]).toMatch(/^Filesystem \/var\/lib\/ecs \(holds \/data\/agent\.db, host path \/var\/lib\/ecs\/data\/agent\.db\): 100\.0 % of 1\.0 GiB/);
+    expect(findings[1]!.context).toHaveLength(2);
+  });
+
   it('a path on another filesystem gets that filesystem, without the container logs', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 20), '/var/lib/docker': statfsMount(50, 100) } });
     const checks = await runHostChecks(makeHost(root));

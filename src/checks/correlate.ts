@@ -8,13 +8,35 @@ import type { FilesystemState, HostCheckReport } from './types.js';
 
 const PATH_FIELDS = ['path', 'file', 'dir', 'mount', 'device'] as const;
 
-/** The host path the log line names, if any (e.g. `/var/lib/docker/tmp/GetImageBlob123`). */
+/** The path the log line names, if any (e.g. `/var/lib/docker/tmp/GetImageBlob123`). */
 function namedPath(f: ReportFinding): string | undefined {
   for (const k of PATH_FIELDS) {
     const v = f.fields[k];
     if (typeof v === 'string' && v.startsWith('/')) return v;
   }
   return undefined;
+}
+
+// The agent runs in a container with host /var/lib/ecs/data at /data and /var/log/ecs at /log (facts sheet 6.2).
+const AGENT_MOUNTS: Array<[string, string]> = [
+  ['/data/', '/var/lib/ecs/data/'],
+  ['/log/', '/var/log/ecs/'],
+];
+
+/**
+ * Where a named path lives on the host. Paths under a checked directory (data root, /var/lib/ecs, /var/log)
+ * are host paths; the agent's own /data and /log are translated; anything else (`/usr/share/…` while a layer
+ * is extracted, a file a container writes) is inside an image layer or a container's writable layer, which
+ * live under the data root.
+ */
+function locate(named: string, checks: HostCheckReport): { fs: FilesystemState | undefined; note: string } {
+  let p = named;
+  for (const [from, to] of AGENT_MOUNTS) if (p.startsWith(from)) p = to + p.slice(from.length);
+  const underChecked = checks.filesystems.some((fs) =>
+    [...fs.paths, ...(fs.mount ? [fs.mount] : [])].some((d) => d !== '/' && (p === d || p.startsWith(d.replace(/\/$/, '') + '/'))),
+  );
+  if (underChecked) return { fs: filesystemFor(checks.filesystems, p), note: p === named ? `holds ${named}` : `holds ${named}, host path ${p}` };
+  return { fs: filesystemFor(checks.filesystems, checks.dataRoot), note: `Docker data root; ${named} is inside an image or container layer` };
 }
 
 function exhaustion(fs: FilesystemState, checks: HostCheckReport): string {
@@ -44,7 +66,7 @@ export function correlateDiskFull(findings: ReportFinding[], checks: HostCheckRe
   for (const f of findings) {
     if (f.category !== 'disk_full') continue;
     const named = namedPath(f);
-    const fs = named ? filesystemFor(checks.filesystems, named) : dataFs;
+    const { fs, note } = named ? locate(named, checks) : { fs: dataFs, note: 'Docker data root' };
     const context = f.context ?? (f.context = []);
     if (!fs) {
       context.push(`Host check could not measure the filesystem holding ${named ?? checks.dataRoot} (see the checks' skipped items).`);
@@ -52,7 +74,7 @@ export function correlateDiskFull(findings: ReportFinding[], checks: HostCheckRe
     }
     const inodes = fs.inodeUsedPercent === undefined ? 'inodes not reported' : `inodes ${formatPercent(fs.inodeUsedPercent)} used (${fs.inodesFree} free)`;
     context.push(
-      `Filesystem ${fsLabel(fs)}${named ? ` (holds ${named})` : ' (Docker data root)'}: ${formatPercent(fs.usedPercent)} of ` +
+      `Filesystem ${fsLabel(fs)} (${note}): ${formatPercent(fs.usedPercent)} of ` +
         `${formatBytes(fs.sizeBytes)} used, ${formatBytes(fs.availableBytes)} available; ${inodes}.`,
     );
     context.push(exhaustion(fs, checks));
