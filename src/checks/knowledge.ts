@@ -88,7 +88,7 @@ export const KNOWLEDGE = {
       'A long-running container: json-file keeps everything it ever printed unless max-size bounds it.',
     ],
     remediation: [
-      'Do not delete or truncate the live `<id>-json.log` by hand: Docker keeps it open and tracks its size; stop or replace the task (its logs go when the container is removed, after ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION).',
+      'Do not delete the live `<id>-json.log`: dockerd keeps it open, so the space is not freed until the container is removed. In an emergency `sudo truncate -s 0` it (dockerd appends, so the space comes back at once; the output is lost, and Docker\'s own max-size count is off until the next rotation). Better: replace the task; its logs go when the container is removed, after ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION.',
       LOG_LIMITS,
       DAEMON_DEFAULTS,
       AWSLOGS,
