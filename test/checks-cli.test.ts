@@ -2,7 +2,7 @@
 // exit codes, and a permission error seen by an unprivileged user.
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostCheckReport } from '../src/checks/index.js';
@@ -125,6 +125,40 @@ describe('ecs-triage check', () => {
       const report = JSON.parse(r.stdout) as HostCheckReport;
       expect(report.skipped).toEqual([{ path: `/var/lib/docker/containers/${locked}`, reason: 'permission denied reading container directory (run as root)' }]);
       expect(report.containers.map((c) => c.name)).toEqual(['open']);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('scan includes the checks and explains `no space left on device` with them; --no-checks leaves them out', async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'checks-scan-'));
+    try {
+      const containers = path.join(root, 'var/lib/docker/containers');
+      await writeContainer(containers, { name: 'ecs-web-3-app-01', labels: ecsLabels('web', 3, 'app'), logs: { '': 5000 } });
+      await mkdir(path.join(root, 'var/log/ecs'), { recursive: true });
+      await mkdir(path.join(root, '.ecs-triage'), { recursive: true });
+      await writeFile(
+        path.join(root, '.ecs-triage/statfs.json'),
+        JSON.stringify({ mounts: { '/': { bsize: 4096, blocks: 7864320, bfree: 5000000, bavail: 4600000, files: 1966080, ffree: 0 } } }),
+      );
+      await writeFile(
+        path.join(root, 'var/log/ecs/ecs-agent.log'),
+        'level=error time=2026-11-23T15:22:08Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4: ' +
+          '[CannotPullContainerError] failed to register layer: write /usr/lib/node_modules/x/index.js: no space left on device" module=docker_client.go\n',
+      );
+      const r = await run(['scan', '--root', root, '--format', 'json']);
+      const report = JSON.parse(r.stdout) as { checks?: HostCheckReport; findings: Array<{ category: string; context?: string[] }> };
+      expect(report.checks?.schema).toBe('ecs-triage/host-checks');
+      const full = report.findings.find((f) => f.category === 'disk_full')!;
+      expect(full.context?.[1]).toMatch(/^Inodes ran out while .* of blocks are still free/);
+      expect(full.context?.[2]).toMatch(/^Largest container logs on it: container app of web:3/);
+      expect(report.findings.map((f) => f.category)).toEqual(expect.arrayContaining(['inode_pressure', 'container_log_unbounded']));
+      const text = await run(['scan', '--root', root]);
+      expect(text.stdout).toMatch(/Inodes ran out while/);
+      expect(text.stdout).toMatch(/Host checks: status CRITICAL/);
+      const without = JSON.parse((await run(['scan', '--root', root, '--format', 'json', '--no-checks'])).stdout) as { checks?: unknown; findings: Array<{ category: string; context?: string[] }> };
+      expect(without.checks).toBeUndefined();
+      expect(without.findings.find((f) => f.category === 'disk_full')?.context).toBeUndefined();
     } finally {
       await rm(root, { recursive: true, force: true });
     }
