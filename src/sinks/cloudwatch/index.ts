@@ -55,6 +55,8 @@ export interface CloudWatchStats {
 }
 
 class Stopped extends Error {}
+/** The spool dropped the chunk being retried (it was full): give it up so nothing is both dropped and sent. */
+class Overtaken extends Error {}
 
 /** Creates the sink: validates settings, resolves identity and region, opens the spool, starts the sender. */
 export async function createCloudWatchSink(opts: CloudWatchSinkOptions): Promise<CloudWatchSink> {
@@ -125,6 +127,7 @@ export class CloudWatchSink implements Sink {
   private wake: (() => void) | undefined;
   private poked = false;
   private idleWaiters: Array<() => void> = [];
+  private progressWaiters: Array<() => void> = [];
   private readonly loopDone: Promise<void>;
 
   constructor(
@@ -154,7 +157,18 @@ export class CloudWatchSink implements Sink {
     if (events.length === 0) return;
     const enc = { namespace: this.settings.metricsNamespace, emf: this.settings.emf, ...opts };
     const wire: WireEvent[] = new Array(events.length);
-    for (let i = 0; i < events.length; i++) wire[i] = encodeEvent(events[i]!, this.identity, enc);
+    let bytes = 0;
+    for (let i = 0; i < events.length; i++) {
+      wire[i] = encodeEvent(events[i]!, this.identity, enc);
+      bytes += wire[i]!.message.length + 16;
+    }
+    // Backpressure, not loss, while CloudWatch keeps up: a writer faster than the network waits for acks.
+    // Only when delivery is failing does the spool fill up and drop its oldest events.
+    const highWater = this.settings.spoolMaxBytes * 0.9;
+    while (this.failing === undefined && !this.stopping && this.spool.unackedBytes > 0 && this.spool.unackedBytes + bytes > highWater) {
+      this.poke();
+      await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
+    }
     await this.spool.append(wire);
     this.stats.droppedSpoolFull = this.spool.dropped;
   }
@@ -226,6 +240,12 @@ export class CloudWatchSink implements Sink {
     });
   }
 
+  private settleProgress(): void {
+    const ws = this.progressWaiters;
+    this.progressWaiters = [];
+    for (const w of ws) w();
+  }
+
   private settleIdle(): void {
     const ws = this.idleWaiters;
     this.idleWaiters = [];
@@ -248,19 +268,22 @@ export class CloudWatchSink implements Sink {
         continue;
       }
       try {
-        await this.deliverChunk(chunk.records);
+        await this.deliverChunk(chunk.records, () => this.spool.overtaken(chunk.start));
       } catch (err) {
+        if (err instanceof Overtaken) continue; // its events were dropped from the spool (counted there)
         if (err instanceof Stopped) break;
         throw err;
       }
       this.stats.corruptSpoolLines += chunk.corrupt;
       if (chunk.corrupt > 0) this.log.warn('skipped undecodable spool lines', { count: chunk.corrupt });
       await this.spool.ack(chunk.end, chunk.records.length + chunk.corrupt);
+      this.settleProgress();
     }
     this.settleIdle();
+    this.settleProgress();
   }
 
-  private async deliverChunk(records: WireEvent[]): Promise<void> {
+  private async deliverChunk(records: WireEvent[], overtaken: () => boolean): Promise<void> {
     const plan = planBatches(records, Date.now());
     const dropped = plan.tooOld + plan.tooNew;
     if (dropped > 0) {
@@ -270,16 +293,17 @@ export class CloudWatchSink implements Sink {
         tooNew: plan.tooNew,
       });
     }
-    for (const batch of plan.batches) await this.deliver(batch);
+    for (const batch of plan.batches) await this.deliver(batch, overtaken);
     this.lastSend = Date.now();
   }
 
   /** Sends one valid batch until it is accepted, or proven invalid. Retries with full-jitter backoff. */
-  private async deliver(batch: WireEvent[]): Promise<void> {
+  private async deliver(batch: WireEvent[], overtaken: () => boolean): Promise<void> {
     let attempt = 0;
     let createdFor = -1;
     for (;;) {
       if (this.stopping) throw new Stopped();
+      if (overtaken()) throw new Overtaken();
       try {
         if (!this.destinationReady) {
           await this.sender.ensureDestination();
@@ -311,7 +335,7 @@ export class CloudWatchSink implements Sink {
           continue;
         }
         if (kind === 'invalid') {
-          await this.deliverInvalid(batch, err);
+          await this.deliverInvalid(batch, err, overtaken);
           return;
         }
         if (this.failing !== kind) {
@@ -325,6 +349,7 @@ export class CloudWatchSink implements Sink {
           this.failing = kind;
         }
         this.settleIdle(); // flush() callers are told "not now" rather than kept waiting
+        this.settleProgress(); // writers waiting for room spool (and drop the oldest) instead
         this.stats.retries++;
         await this.sleep(this.backoff(attempt++));
       }
@@ -332,15 +357,15 @@ export class CloudWatchSink implements Sink {
   }
 
   /** A request refused as invalid: halve it until the bad event is alone, then drop and count that one. */
-  private async deliverInvalid(batch: WireEvent[], err: unknown): Promise<void> {
+  private async deliverInvalid(batch: WireEvent[], err: unknown, overtaken: () => boolean): Promise<void> {
     if (batch.length === 1) {
       this.stats.droppedInvalid++;
       this.log.error('CloudWatch refused an event as invalid; dropped it', { error: err, bytes: Buffer.byteLength(batch[0]!.message) });
       return;
     }
     const mid = Math.ceil(batch.length / 2);
-    await this.deliver(batch.slice(0, mid));
-    await this.deliver(batch.slice(mid));
+    await this.deliver(batch.slice(0, mid), overtaken);
+    await this.deliver(batch.slice(mid), overtaken);
   }
 
   /** Full jitter (AWS architecture blog): random in [0, min(cap, base·2^n)]. */

@@ -19,6 +19,8 @@ export interface Position {
 
 export interface Chunk {
   records: WireEvent[];
+  /** Where the chunk starts (the cursor when it was read). */
+  start: Position;
   /** Position just after the last record: acknowledge it once every record was delivered. */
   end: Position;
   /** Lines that could not be decoded (a torn write), skipped and counted. */
@@ -61,6 +63,7 @@ export class Spool {
   private cursor: Position = { segment: 0, offset: 0 };
   private writer: FileHandle | undefined;
   private writeChain: Promise<void> = Promise.resolve();
+  private cursorChain: Promise<void> = Promise.resolve();
   private readBuf: Buffer | undefined;
   private listeners: Array<() => void> = [];
   /** Events in the spool not yet acknowledged. */
@@ -269,6 +272,7 @@ export class Spool {
     let corrupt = 0;
     let cost = 0;
     let pos: Position = { ...this.cursor };
+    const chunkStart = { ...this.cursor };
     this.readBuf ??= Buffer.allocUnsafe(READ_BUFFER_BYTES);
     for (const seg of this.segments) {
       if (seg.index < pos.segment) continue;
@@ -301,7 +305,7 @@ export class Spool {
             start = nl + 1;
           }
           pos = { segment: seg.index, offset: pos.offset + start };
-          if (full) return { records, end: pos, corrupt };
+          if (full) return { records, start: chunkStart, end: pos, corrupt };
           if (start === 0) break; // no complete line in range (cannot happen after load's truncation)
         }
       } finally {
@@ -309,7 +313,12 @@ export class Spool {
       }
     }
     if (records.length === 0 && corrupt === 0) return undefined;
-    return { records, end: pos, corrupt };
+    return { records, start: chunkStart, end: pos, corrupt };
+  }
+
+  /** True when a drop (spool full) moved the cursor past `start` while the chunk was in flight. */
+  overtaken(start: Position): boolean {
+    return start.segment < this.cursor.segment;
   }
 
   /** Everything before `end` was delivered: persist the cursor, delete consumed segments. */
@@ -331,7 +340,14 @@ export class Spool {
     await this.writeCursor();
   }
 
-  private async writeCursor(): Promise<void> {
+  private writeCursor(): Promise<void> {
+    // The append path (drops) and the sender (acks) both move the cursor: one write at a time.
+    const run = this.cursorChain.then(() => this.doWriteCursor());
+    this.cursorChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doWriteCursor(): Promise<void> {
     const file = path.join(this.dir, 'cursor.json');
     const tmp = `${file}.tmp`;
     const fh = await open(tmp, 'w', 0o600);
@@ -346,6 +362,7 @@ export class Spool {
 
   async close(): Promise<void> {
     await this.writeChain;
+    await this.cursorChain;
     await this.seal();
     await rm(path.join(this.dir, 'lock'), { force: true });
   }

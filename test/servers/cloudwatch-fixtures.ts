@@ -1,0 +1,63 @@
+// Shared by the CloudWatch tests, the child-process harness and the benchmark: realistic events, dummy
+// credentials, and a silent environment that never reaches a real AWS address.
+import type { TriageEvent } from '../../src/types.js';
+import type { Identity } from '../../src/aws/identity.js';
+
+export const TEST_CREDENTIALS = { accessKeyId: 'AKIDTESTTESTTESTTEST', secretAccessKey: 'test-secret-not-real' };
+
+export const TEST_IDENTITY: Identity = {
+  instanceId: 'i-0abc123def4567890',
+  region: 'eu-west-1',
+  az: 'eu-west-1b',
+  instanceType: 'm6i.large',
+  cluster: 'prod-web',
+  containerInstanceArn: 'arn:aws:ecs:eu-west-1:111122223333:container-instance/prod-web/0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  hostname: 'ip-10-0-1-23',
+};
+
+/** Environment for SDK clients in tests: dummy keys, IMDS off (never 169.254.169.254), no Node 20 warning. */
+export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
+    AWS_REGION: 'eu-west-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+const IMAGES = [
+  '111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments/api:2026.11.3',
+  'public.ecr.aws/nginx/nginx:1.27-alpine',
+  'docker.io/library/redis:7.4',
+  'ghcr.io/acme/worker@sha256:4f5d1c2b3a4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd',
+];
+
+/** A finding event as the daemon would produce it; `i` makes the id and line unique. */
+export function makeEvent(i: number, time: number = Date.now(), extraLine = ''): TriageEvent {
+  const image = IMAGES[i % IMAGES.length]!;
+  const iso = new Date(time).toISOString();
+  return {
+    schema: 1,
+    id: `evt-${String(i).padStart(8, '0')}`,
+    kind: 'finding',
+    category: i % 3 === 0 ? 'registry_auth_denied' : i % 3 === 1 ? 'image_not_found' : 'network_timeout',
+    severity: 'error',
+    ruleId: i % 3 === 0 ? 'ecr-get-authorization-token-denied' : i % 3 === 1 ? 'manifest-unknown' : 'registry-dial-timeout',
+    title: 'Image pull failed',
+    count: 1 + (i % 5),
+    firstSeen: iso,
+    lastSeen: iso,
+    source: 'ecs-agent',
+    file: '/var/log/ecs/ecs-agent.log',
+    message: `CannotPullContainerError for ${image}`,
+    line:
+      `level=error time=${iso} msg="Error while pulling image; will try to run anyway" image="${image}" ` +
+      `taskARN="arn:aws:ecs:eu-west-1:111122223333:task/prod-web/${(i * 7919).toString(16).padStart(32, '0')}" ` +
+      `error="CannotPullContainerError: failed to resolve reference \\"${image}\\": not found" seq=${i}${extraLine}`,
+    hint: 'Check that the tag exists in the repository and that the task execution role can pull it.',
+    fields: { image, registry: image.split('/')[0]!, tag: image.split(':').at(-1)!, container: 'app', httpStatus: 404 },
+  };
+}
