@@ -12,7 +12,7 @@ const DOUBLES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bin');
 /** Tools the scripts are allowed to use (all in Amazon Linux's base image). */
 const TOOLS = [
   'sh', 'mktemp', 'rm', 'mkdir', 'cp', 'mv', 'ln', 'chmod', 'cmp', 'readlink', 'sha256sum', 'cut', 'head', 'sed',
-  'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep',
+  'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep', 'grep',
 ];
 
 export interface Sandbox {

@@ -1,0 +1,245 @@
+// The shell the SSM documents run, executed as the agent would (`sh -c` of the interpolated runCommand) against a
+// temporary root, with systemctl, dnf/yum, curl and aws replaced by test doubles on PATH and no Node.js unless
+// the package-manager double installs it. The bundle installed is the real dist/ecs-triage.mjs.
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { makeSandbox, type Sandbox } from './doubles/sandbox.js';
+import { compileDocument } from './servers/ssm.js';
+
+const BUNDLE = path.resolve('dist/ecs-triage.mjs');
+const bundleText = (): string => readFileSync(BUNDLE, 'utf8');
+const VERSION = JSON.parse(readFileSync('package.json', 'utf8')).version as string;
+const docs = {
+  'ecs-triage-Install': JSON.parse(readFileSync('ssm/ecs-triage-Install.json', 'utf8')),
+  'ecs-triage-Scan': JSON.parse(readFileSync('ssm/ecs-triage-Scan.json', 'utf8')),
+  'ecs-triage-Uninstall': JSON.parse(readFileSync('ssm/ecs-triage-Uninstall.json', 'utf8')),
+};
+
+/** What the agent would run for this document and these parameters (validated like SSM does). */
+function runDoc(sb: Sandbox, name: keyof typeof docs, params: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
+  const p = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, [v]]));
+  const { script } = compileDocument(name, p, docs);
+  return sb.run(script, env);
+}
+
+/** Publishes a bundle at https://releases.example.com/<name> and s3://artifacts/<name>. */
+function publish(sb: Sandbox, name: string, text: string): void {
+  for (const dir of [path.join(sb.httpRoot, 'releases.example.com'), path.join(sb.s3Root, 'artifacts')]) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), text);
+  }
+}
+
+const withVersion = (v: string): string => bundleText().replace(/var VERSION = true \? "[^"]+"/, `var VERSION = true ? "${v}"`);
+const sha256 = (t: string): string => createHash('sha256').update(t).digest('hex');
+
+describe('ecs-triage-Install', () => {
+  it('installs Node.js from the OS packages, the bundle, config and unit, then enables and starts the service', () => {
+    const sb = makeSandbox({ packages: 'nodejs20=node-20' });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    const r = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs', Sha256: sha256(bundleText()) });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`ecs-triage ${VERSION}: service restarted`);
+    // nodejs22 is not in this "repository"; nodejs20 is.
+    expect(sb.calls().filter((c) => c.startsWith('dnf'))).toEqual(['dnf install -y -q nodejs22', 'dnf install -y -q nodejs20']);
+    expect(readlinkSync(path.join(sb.root, 'opt/ecs-triage/current'))).toBe(`versions/${VERSION}`);
+    expect(readFileSync(path.join(sb.root, 'etc/ecs-triage/config.yaml'), 'utf8')).toBe(readFileSync('systemd/config.yaml', 'utf8'));
+    expect(readFileSync(path.join(sb.root, 'etc/systemd/system/ecs-triage.service'), 'utf8')).toBe(readFileSync('systemd/ecs-triage.service', 'utf8'));
+    expect(existsSync(path.join(sb.root, 'var/lib/ecs-triage'))).toBe(true);
+    const calls = sb.calls().filter((c) => c.startsWith('systemctl'));
+    expect(calls).toContain('systemctl daemon-reload');
+    expect(calls).toContain('systemctl enable ecs-triage.service');
+    expect(calls).toContain('systemctl restart ecs-triage.service');
+    // The payload directory written by the document is cleaned up.
+    expect(readdirSync(path.join(sb.dir, 'tmp'))).toEqual([]);
+
+    // The installed command runs with no node on PATH and no node_modules anywhere near it.
+    const v = spawnSync(path.join(sb.root, 'usr/local/bin/ecs-triage'), ['--version'], { env: { PATH: '/nonexistent' }, encoding: 'utf8' });
+    expect(v.stdout.trim()).toBe(VERSION);
+    mkdirSync(path.join(sb.dir, 'empty-host'));
+    const scan = spawnSync(path.join(sb.root, 'usr/local/bin/ecs-triage'), ['scan', '--root', path.join(sb.dir, 'empty-host'), '--format', 'summary'], {
+      env: { PATH: '/nonexistent' },
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(scan.stdout).schema).toBe('ecs-triage/scan-summary');
+  });
+
+  it('is idempotent: the same version again changes nothing and does not restart the service', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }).status).toBe(0);
+    const before = sb.calls().length;
+    const again = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs', Version: VERSION });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(`version ${VERSION} is already in place`);
+    expect(again.stdout).toContain('service already running, unchanged');
+    const later = sb.calls().slice(before);
+    expect(later.some((c) => /restart|daemon-reload/.test(c))).toBe(false);
+    // Node.js was already there: the package manager was never asked.
+    expect(sb.calls().some((c) => c.startsWith('dnf') || c.startsWith('yum'))).toBe(false);
+  });
+
+  it('upgrades from S3: switches to the new version, keeps the previous one and the edited config, restarts', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'v1/ecs-triage.mjs', withVersion('1.0.0'));
+    publish(sb, 'v2/ecs-triage.mjs', withVersion('1.1.0'));
+    publish(sb, 'v3/ecs-triage.mjs', withVersion('1.2.0'));
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v1/ecs-triage.mjs', Version: '1.0.0' }).status).toBe(0);
+    const cfg = path.join(sb.root, 'etc/ecs-triage/config.yaml');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8') + '# edited by the operator\n');
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v2/ecs-triage.mjs', Version: '1.1.0' }).status).toBe(0);
+    const r = runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v3/ecs-triage.mjs', Version: '1.2.0' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('switched versions/1.1.0 -> versions/1.2.0');
+    expect(r.stdout).toContain('kept the existing');
+    expect(readFileSync(cfg, 'utf8')).toContain('# edited by the operator');
+    expect(readdirSync(path.join(sb.root, 'opt/ecs-triage/versions')).sort()).toEqual(['1.1.0', '1.2.0']);
+    expect(sb.calls().filter((c) => c === 'systemctl restart ecs-triage.service')).toHaveLength(3);
+    expect(sb.calls().some((c) => c.startsWith('aws s3 cp --only-show-errors s3://artifacts/v3/ecs-triage.mjs '))).toBe(true);
+    const v = spawnSync(path.join(sb.root, 'usr/local/bin/ecs-triage'), ['--version'], { encoding: 'utf8' });
+    expect(v.stdout.trim()).toBe('1.2.0');
+  });
+
+  it('on Amazon Linux 2 (systemd 219) installs the AL2 unit variant', () => {
+    const sb = makeSandbox({ withNode: true, systemdVersion: '219' });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }).status).toBe(0);
+    expect(readFileSync(path.join(sb.root, 'etc/systemd/system/ecs-triage.service'), 'utf8')).toBe(readFileSync('systemd/al2/ecs-triage.service', 'utf8'));
+  });
+
+  it('refuses a bundle whose checksum or version is wrong, installing nothing', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    const bad = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs', Sha256: 'b'.repeat(64) });
+    expect(bad.status).toBe(13);
+    expect(bad.stderr).toMatch(/SHA-256 mismatch/);
+    const wrong = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs', Version: '9.9.9' });
+    expect(wrong.status).toBe(13);
+    expect(wrong.stderr).toContain(`the bundle is version ${VERSION}, expected 9.9.9`);
+    expect(existsSync(path.join(sb.root, 'opt/ecs-triage'))).toBe(false);
+    expect(sb.calls().some((c) => c.startsWith('systemctl'))).toBe(false);
+  });
+
+  it('reports a failed download (12), no Node.js available (11) and a service that does not start (14)', () => {
+    const sb = makeSandbox({ withNode: true });
+    const missing = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/nope.mjs' });
+    expect(missing.status).toBe(12);
+    expect(missing.stderr).toMatch(/download of https:\/\/releases.example.com\/nope.mjs failed/);
+
+    const noNode = makeSandbox({ packages: '' });
+    publish(noNode, 'ecs-triage.mjs', bundleText());
+    const r = runDoc(noNode, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' });
+    expect(r.status).toBe(11);
+    expect(r.stderr).toMatch(/no Node.js >= 20.19/);
+
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    const down = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }, { DOUBLES_FAIL_START: '1' });
+    expect(down.status).toBe(14);
+    expect(down.stderr).toMatch(/journalctl -u ecs-triage/);
+  });
+
+  it('SSM rejects parameters that could break out of the shell before anything runs', () => {
+    const sb = makeSandbox({ withNode: true });
+    expect(() => runDoc(sb, 'ecs-triage-Install', { BundleSource: "https://x.example.com/a'$(reboot)'" })).toThrow(/does not match/);
+    expect(() => runDoc(sb, 'ecs-triage-Install', { BundleSource: 'file:///etc/passwd' })).toThrow(/does not match/);
+  });
+
+  it('StartService=false installs without enabling or starting', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    const r = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs', StartService: 'false' });
+    expect(r.status).toBe(0);
+    expect(sb.calls().some((c) => /enable|start/.test(c))).toBe(false);
+  });
+});
+
+describe('ecs-triage-Scan', () => {
+  function installed(exitWith?: number, output = ''): Sandbox {
+    const sb = makeSandbox({ withNode: true });
+    const bin = path.join(sb.root, 'usr/local/bin');
+    mkdirSync(bin, { recursive: true });
+    const host = path.join(sb.dir, 'host');
+    mkdirSync(path.join(host, 'var/log/ecs'), { recursive: true });
+    const body =
+      exitWith === undefined
+        ? `sub="$1"; shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BUNDLE)} "$sub" --root ${JSON.stringify(host)} "$@"`
+        : `echo ${JSON.stringify(output)}; echo "$*" >${JSON.stringify(path.join(sb.dir, 'args'))}; exit ${exitWith}`;
+    // The stand-in keeps the subcommand first and puts --root right after it.
+    writeFileSync(path.join(bin, 'ecs-triage'), `#!/bin/sh\n${body}\n`);
+    chmodSync(path.join(bin, 'ecs-triage'), 0o755);
+    return sb;
+  }
+
+  it('prints the compact summary with Format=summary and exits 0', () => {
+    const sb = installed();
+    const r = runDoc(sb, 'ecs-triage-Scan', { Format: 'summary', Since: '1h' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout.trim()).schema).toBe('ecs-triage/scan-summary');
+    expect(existsSync(path.join(sb.root, 'var/lib/ecs-triage/reports/last-scan.json'))).toBe(true);
+  });
+
+  it('passes Since, Format and FailOn through', () => {
+    const sb = installed(0, 'report');
+    expect(runDoc(sb, 'ecs-triage-Scan', { Since: '30m', Format: 'json', FailOn: 'warn' }).status).toBe(0);
+    expect(readFileSync(path.join(sb.dir, 'args'), 'utf8').trim()).toBe('scan --since 30m --format json --fail-on warn');
+  });
+
+  it.each([
+    [0, 0],
+    [1, 1],
+    [2, 2],
+    [137, 3],
+    [194, 3],
+    [168, 3],
+    [169, 3],
+    [134, 3],
+  ])('maps scan exit %i to %i so SSM never sees 137 or 194', (code, expected) => {
+    const r = runDoc(installed(code, 'x'), 'ecs-triage-Scan', {});
+    expect(r.status).toBe(expected);
+    if (expected === 3) expect(r.stderr).toContain(`ended abnormally (exit ${code})`);
+  });
+
+  it('cuts a report longer than the console shows, saying where the full one is', () => {
+    const sb = installed(0, 'y'.repeat(30_000));
+    const r = runDoc(sb, 'ecs-triage-Scan', {});
+    expect(r.status).toBe(0);
+    expect(r.stdout.length).toBeLessThan(24_000);
+    expect(r.stdout).toMatch(/report cut at 22000 of 30001 bytes .* full report on the instance: .*last-scan.txt/);
+  });
+
+  it('exits 3 with a clear message when ecs-triage is not installed', () => {
+    const sb = makeSandbox();
+    const r = runDoc(sb, 'ecs-triage-Scan', {});
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/not installed on this instance: run the ecs-triage-Install document/);
+  });
+});
+
+describe('ecs-triage-Uninstall', () => {
+  it('removes service and program, keeps config and state unless Purge=true; safe to run twice', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }).status).toBe(0);
+    const r = runDoc(sb, 'ecs-triage-Uninstall', {});
+    expect(r.status).toBe(0);
+    expect(sb.calls()).toContain('systemctl stop ecs-triage.service');
+    expect(sb.calls()).toContain('systemctl disable ecs-triage.service');
+    for (const gone of ['etc/systemd/system/ecs-triage.service', 'usr/local/bin/ecs-triage', 'opt/ecs-triage']) {
+      expect(existsSync(path.join(sb.root, gone)), gone).toBe(false);
+    }
+    expect(existsSync(path.join(sb.root, 'etc/ecs-triage/config.yaml'))).toBe(true);
+    expect(existsSync(path.join(sb.root, 'var/lib/ecs-triage'))).toBe(true);
+    const purge = runDoc(sb, 'ecs-triage-Uninstall', { Purge: 'true' });
+    expect(purge.status).toBe(0);
+    expect(existsSync(path.join(sb.root, 'etc/ecs-triage'))).toBe(false);
+    expect(existsSync(path.join(sb.root, 'var/lib/ecs-triage'))).toBe(false);
+    // Nothing installed at all: still a success.
+    const fresh = makeSandbox();
+    expect(runDoc(fresh, 'ecs-triage-Uninstall', { Purge: 'true' }).status).toBe(0);
+  });
+});
