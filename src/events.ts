@@ -1,0 +1,63 @@
+// Finding → TriageEvent (schema v1, see README "Event schema"). Ids are deterministic: derived from where
+// the occurrence was read (file identity + offset, or journal cursor), so an event re-sent after a crash
+// carries the same id as the first copy and duplicates can be recognised downstream.
+import { createHash } from 'node:crypto';
+import { redact } from './redact.js';
+import type { Fields, Finding, TriageEvent } from './types.js';
+
+/** Lines longer than this are shortened in events (the whole line stays in the host's log). */
+export const EVENT_LINE_MAX = 4096;
+
+export function eventId(...parts: string[]): string {
+  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+function describe(fields: Fields): string {
+  const bits: string[] = [];
+  if (fields.image !== undefined) bits.push(`image ${fields.image}`);
+  if (fields.container !== undefined) bits.push(`container ${fields.container}`);
+  if (fields.mount !== undefined) bits.push(`on ${fields.mount}`);
+  return bits.length ? ` (${bits.join(', ')})` : '';
+}
+
+function cleanFields(fields: Fields): Fields {
+  const out: Fields = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' ? redact(v) : v;
+  return out;
+}
+
+export interface EventMeta {
+  kind: TriageEvent['kind'];
+  id: string;
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  /** The line was longer than the tail limit and was cut. */
+  truncated?: boolean;
+}
+
+export function toEvent(f: Finding, meta: EventMeta): TriageEvent {
+  const line = f.line.length > EVENT_LINE_MAX ? f.line.slice(0, EVENT_LINE_MAX) + '…' : f.line;
+  const fields = cleanFields(f.fields);
+  if (meta.truncated) fields.lineTruncated = true;
+  const ev: TriageEvent = {
+    schema: 1,
+    id: meta.id,
+    kind: meta.kind,
+    category: f.category,
+    severity: meta.kind === 'resolved' ? 'info' : f.severity,
+    ruleId: f.ruleId,
+    title: f.title,
+    count: meta.count,
+    firstSeen: new Date(meta.firstSeen).toISOString(),
+    lastSeen: new Date(meta.lastSeen).toISOString(),
+    source: f.source,
+    message: redact((meta.kind === 'resolved' ? 'Resolved: ' : '') + f.title + describe(f.fields)),
+    fields,
+  };
+  if (f.origin?.file) ev.file = f.origin.file;
+  if (line) ev.line = redact(line);
+  const hint = f.remediation[0];
+  if (hint && meta.kind !== 'resolved') ev.hint = redact(hint);
+  return ev;
+}
