@@ -7,6 +7,9 @@ import { registerExplain } from './explain.js';
 import { registerPatterns } from './patterns.js';
 import { registerCheck } from './check.js';
 import { registerFleet } from './fleet.js';
+import { registerWatch } from './watch.js';
+import { registerValidate } from './validate.js';
+import { registerStatus } from './status.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerScan,
@@ -15,4 +18,7 @@ export const COMMANDS: RegisterCommand[] = [
   registerPatterns,
   registerCheck,
   registerFleet,
+  registerWatch,
+  registerValidate,
+  registerStatus,
 ];
