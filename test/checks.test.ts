@@ -1,7 +1,8 @@
 // Host checks over real files in temp dirs: filesystems (real statfs and the override file), container logs,
 // every bad input, the findings and the disk_full correlation.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, mkdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -268,6 +269,22 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
     expect(r.containers.find((x) => x.id === a)!.limits.from).toBe('unknown');
     // The one with unreadable config.v2.json still has a readable hostconfig: its unbounded log is still reported.
     expect(byRule(r, 'host-container-log-unbounded').map((f) => f.fields.dockerId)).toEqual([c.slice(0, 12)]);
+  });
+
+  it('a metadata file that is a FIFO or far too large does not hang the check', async () => {
+    const fifo = await writeContainer(containers, { name: 'fifo', configV2: false });
+    execFileSync('mkfifo', [path.join(containers, fifo, 'config.v2.json')]);
+    const big = await writeContainer(containers, { name: 'big', hostconfig: false });
+    await writeFile(path.join(containers, big, 'hostconfig.json'), '');
+    await truncate(path.join(containers, big, 'hostconfig.json'), 5 * MiB);
+    const r = await runHostChecks(makeHost(root));
+    expect(r.skipped).toEqual(
+      expect.arrayContaining([
+        { path: `/var/lib/docker/containers/${fifo}/config.v2.json`, reason: 'cannot read config.v2.json: not a regular file' },
+        { path: `/var/lib/docker/containers/${big}/hostconfig.json`, reason: 'cannot read hostconfig.json: 5242880 bytes, too large for container metadata' },
+      ]),
+    );
+    expect(r.containerCount).toBe(2);
   });
 
   it('a log file that vanishes between listing and stat', async () => {

@@ -6,7 +6,7 @@
 // Per container the calls are synchronous: fs.promises.readFile costs ~0.2 ms per small file here (several
 // thread-pool round trips), readFileSync ~0.01 ms, so 1,000 containers take ~50 ms instead of ~500 ms.
 // The walk yields to the event loop between batches so a long-running `watch` stays responsive.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath, hostPath, type Host } from '../host.js';
@@ -46,11 +46,37 @@ function asObject(v: unknown): JsonObject | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as JsonObject) : undefined;
 }
 
+/** Docker's metadata files are a few KiB; anything this big is not one. */
+const MAX_METADATA_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reads a small regular file. O_NONBLOCK and the fstat guard keep a FIFO, a device or a huge file planted in
+ * a bundle from hanging the check or filling memory.
+ */
+function readSmallFile(file: string): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
+    if (st.size > MAX_METADATA_BYTES) throw Object.assign(new Error(`${st.size} bytes, too large for container metadata`), { code: 'ETOOBIG' });
+    const buf = Buffer.allocUnsafe(st.size);
+    let n = 0;
+    while (n < st.size) {
+      const got = readSync(fd, buf, n, st.size - n, n);
+      if (got === 0) break; // shrank while we read
+      n += got;
+    }
+    return buf.toString('utf8', 0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Reads and parses a small JSON file; a failure is recorded as a skip and returns undefined. */
 function readJson(file: string, shown: string, skipped: Skipped[]): JsonObject | undefined {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readSmallFile(file);
   } catch (err) {
     skipped.push({ path: shown, reason: reasonFor(err, path.basename(file)) });
     return undefined;
