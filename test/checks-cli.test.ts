@@ -98,6 +98,7 @@ describe('ecs-triage check', () => {
     [['--max-log-size', 'lots'], /--max-log-size: not a size/],
     [['--inode-error-percent', 'x'], /--inode-error-percent: not a number/],
     [['--format', 'xml'], /argument 'xml' is invalid/],
+    [['--root', '/nonexistent/host'], /--root \/nonexistent\/host: no such directory/],
   ])('usage error %j exits 2', async (args, message) => {
     const r = await run(['check', '--root', path.join(HOSTS, 'many-containers'), ...args]);
     expect(r.code).toBe(2);

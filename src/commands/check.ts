@@ -1,4 +1,5 @@
 // `ecs-triage check`: only the host checks (filesystems, inodes, container json-file logs), no log scan.
+import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { ConfigError, UsageError } from '../errors.js';
@@ -68,6 +69,9 @@ async function action(flags: CheckFlags, io: CommandIO, exit: ExitCodeSink): Pro
   const thresholds = thresholdsFrom(flags);
   const top = number('--top', flags.top);
   if (top === undefined || !Number.isInteger(top) || top < 0) throw new UsageError(`--top: must be a whole number, got ${JSON.stringify(flags.top)}`);
+  // A mistyped --root would otherwise be measured at its nearest existing parent and look like a real host.
+  const isDir = await stat(flags.root).then((st) => st.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`--root ${flags.root}: no such directory`, { hint: "pass the directory that stands for the host's / (default /)" });
   const report = await runHostChecks(makeHost(flags.root), { thresholds, top });
   const text = flags.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderChecksText(report);
   io.stdout.write(redact(text));
