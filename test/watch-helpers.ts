@@ -1,0 +1,109 @@
+// Shared by the watch tests: temp dirs, a real daemon process (dist/ecs-triage.mjs), distinct failure lines.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const BIN = path.resolve('dist/ecs-triage.mjs');
+
+export function tmp(prefix = 'ecs-triage-watch-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A distinct arch_mismatch failure: each tag is its own aggregation key, so every line becomes its own event. */
+export function failLine(tag: string): string {
+  return `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
+}
+
+export const NOISE = 'level=info time=2026-11-23T18:01:02Z msg="Managed task event" module=task_manager.go';
+
+export interface EventLike {
+  id: string;
+  kind: string;
+  count: number;
+  ruleId: string;
+  fields: Record<string, unknown>;
+  line?: string;
+}
+
+/** Events from the file sink (current file and rotations). */
+export function readEvents(stateDir: string): EventLike[] {
+  const files = existsSync(stateDir) ? readdirSync(stateDir).filter((f) => f.startsWith('events.jsonl')).sort().reverse() : [];
+  const out: EventLike[] = [];
+  for (const f of files) {
+    for (const line of readFileSync(path.join(stateDir, f), 'utf8').split('\n')) if (line) out.push(JSON.parse(line) as EventLike);
+  }
+  return out;
+}
+
+export function tagsOf(events: EventLike[]): string[] {
+  return events.map((e) => String(e.fields.tag ?? /app:([\w.-]+)/.exec(e.line ?? '')?.[1]));
+}
+
+export interface Daemon {
+  proc: ChildProcess;
+  stderr: () => string;
+  stdout: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Test timings: everything fast. */
+export function writeConfig(dir: string, extra = ''): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'config.yaml');
+  writeFileSync(
+    file,
+    `sinks: [file]
+tail:
+  pollIntervalMs: 300
+  partialLineTimeoutMs: 400
+  retryUnreadableMs: 200
+checkpoints:
+  intervalMs: 100
+status:
+  intervalMs: 200
+checks:
+  enabled: false
+journal:
+  enabled: "off"
+${extra}`,
+  );
+  return file;
+}
+
+export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
+  const proc = spawn(process.execPath, [BIN, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  let out = '';
+  proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+  proc.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    proc,
+    stderr: () => err,
+    stdout: () => out,
+    exited,
+    stop(signal: NodeJS.Signals = 'SIGTERM') {
+      proc.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 15000, d?: Daemon): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${d ? `\nstderr:\n${d.stderr()}` : ''}`);
+    await sleep(50);
+  }
+}
+
+/** The daemon has opened its files once the status file exists. */
+export async function ready(d: Daemon, stateDir: string): Promise<void> {
+  await waitFor('daemon start', () => existsSync(path.join(stateDir, 'status.json')), 20000, d);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
