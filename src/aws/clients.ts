@@ -45,6 +45,9 @@ export async function createLogsClient(opts: ClientOptions): Promise<CloudWatchL
     requestHandler: new NodeHttpHandler({
       connectionTimeout: opts.connectTimeoutMs ?? 3000,
       requestTimeout: opts.requestTimeoutMs ?? 15_000,
+      // Without this, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes and the
+      // request hangs on: an endpoint that accepts connections but never answers would stall the sink forever.
+      throwOnRequestTimeout: true,
     }),
   });
 }
