@@ -103,7 +103,15 @@ export async function waitFor(what: string, cond: () => boolean, timeoutMs = 150
 
 /** The daemon has opened its files once the status file exists. */
 export async function ready(d: Daemon, stateDir: string): Promise<void> {
-  await waitFor('daemon start', () => existsSync(path.join(stateDir, 'status.json')), 20000, d);
+  const file = path.join(stateDir, 'status.json');
+  const mine = (): boolean => {
+    try {
+      return existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { pid: number }).pid === d.proc.pid;
+    } catch {
+      return false;
+    }
+  };
+  await waitFor('daemon start', mine, 20000, d);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

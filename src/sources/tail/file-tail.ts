@@ -112,7 +112,7 @@ export class FileTailer<H> {
       const cur = this.current;
       if (!cur) return;
       if (flush) cur.asm.flushPartial((l) => this.emit(cur, l));
-      this.current = undefined;
+      // `current` stays for status(); nothing reads it once stopped.
       await cur.fh.close().catch(() => {});
     });
   }
