@@ -1,7 +1,7 @@
 // Builds dist/ecs-triage.mjs: one ESM file with every dependency and the default rules inside,
 // so a host needs only `node` to run it. Used by `prepare` (the bin in a checkout) and `npm run build`.
 import { build } from 'esbuild';
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -38,6 +38,8 @@ const result = await build({
   logLevel: 'warning',
 });
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+// Kept next to the bundle so tests and the bench can prove the AWS SDK is reachable only through dynamic imports.
+await writeFile(path.join(root, 'dist/ecs-triage.meta.json'), JSON.stringify(result.metafile));
 if (!process.env.ECS_TRIAGE_BUILD_QUIET) {
   console.error(`built dist/ecs-triage.mjs (${(bytes / 1024).toFixed(0)} KiB) in ${Date.now() - started} ms`);
 }
