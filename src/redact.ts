@@ -13,7 +13,7 @@ const RULES: Array<[RegExp, string]> = [
   [/\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b/g, '[REDACTED-AKID]'],
   // Secret access keys: 40 base64 characters after a secret-key label (ini, env, JSON, logfmt, prose).
   [
-    /((?:aws_?)?secret_?(?:access_?)?key(?:_?id)?["']?\s*(?:[:=]|\s)\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi,
+    /((?:aws_?)?secret[_\s-]?(?:access[_\s-]?)?key(?:_?id)?["']?\s*(?:[:=]|\s)\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi,
     `$1${MASK}`,
   ],
   // Session tokens: after a label, and bare STS tokens by their well-known base64 prefixes.

@@ -1,0 +1,67 @@
+// Redaction with real-looking samples: every secret form the rules name, and lines that must stay intact.
+import { describe, expect, it } from 'vitest';
+import { redact } from '../src/redact.js';
+
+// AWS documentation example credentials (not real keys).
+const AKID = 'AKIAIOSFODNN7EXAMPLE';
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const SESSION =
+  'IQoJb3JpZ2luX2VjEOz////////////wEaCWV1LXdlc3QtMSJHMEUCIQDz5bo3fHEXAMPLExampleTokenValueAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==';
+const DOCKER_AUTH = Buffer.from('AWS:eyJwYXlsb2FkIjoiZXhhbXBsZSJ9').toString('base64');
+
+const SECRETS: Array<[string, string, string]> = [
+  ['access key id in prose', `level=error msg="request signed with ${AKID} was denied"`, AKID],
+  ['temporary access key id', 'credentials ASIAY34FZKBOKMUTVV7A expired', 'ASIAY34FZKBOKMUTVV7A'],
+  ['secret in ini form', `aws_secret_access_key = ${SECRET}`, SECRET],
+  ['secret in env form', `AWS_SECRET_ACCESS_KEY=${SECRET}`, SECRET],
+  ['secret in JSON (STS answer)', `{"AccessKeyId":"${AKID}","SecretAccessKey":"${SECRET}","SessionToken":"${SESSION}"}`, SECRET],
+  ['secret after "secret key" in prose', `using secret key ${SECRET} for upload`, SECRET],
+  ['session token in JSON', `{"SessionToken":"${SESSION}"}`, SESSION],
+  ['bare session token', `token ${SESSION} refresh failed`, SESSION],
+  ['x-amz-security-token header', `X-Amz-Security-Token: ${SESSION}`, SESSION],
+  ['presigned URL signature', 'GET https://prod-eu-west-1-starport-layer-bucket.s3.eu-west-1.amazonaws.com/a/b?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0 failed', '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0'],
+  ['Authorization: Basic', 'Authorization: Basic QVdTOnNlY3JldHBhc3N3b3Jk', 'QVdTOnNlY3JldHBhc3N3b3Jk'],
+  ['Authorization: Bearer (registry token)', 'authorization="Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl'],
+  ['SigV4 Authorization header', `Authorization: AWS4-HMAC-SHA256 Credential=${AKID}/20261120/eu-west-1/ecr/aws4_request, SignedHeaders=host;x-amz-date, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024`, 'fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024'],
+  ['docker config.json auth', `{"auths":{"111122223333.dkr.ecr.eu-west-1.amazonaws.com":{"auth":"${DOCKER_AUTH}"}}}`, DOCKER_AUTH],
+  ['X-Registry-Auth header', 'X-Registry-Auth: eyJ1c2VybmFtZSI6IkFXUyIsInBhc3N3b3JkIjoic2VjcmV0In0=', 'eyJ1c2VybmFtZSI6IkFXUyIsInBhc3N3b3JkIjoic2VjcmV0In0='],
+  ['ECR authorizationToken', `{"authorizationData":[{"authorizationToken":"${DOCKER_AUTH}","expiresAt":"2026-11-20T22:00:00Z"}]}`, DOCKER_AUTH],
+  ['ECS_ENGINE_AUTH_DATA password', 'ECS_ENGINE_AUTH_DATA={"https://index.docker.io/v1/":{"username":"acme","password":"S3cr3t-Pa55!","email":"ops@example.com"}}', 'S3cr3t-Pa55!'],
+  ['password in a URL', 'Get "https://deploy:hunter2hunter2@registry.example.com/v2/": dial tcp: i/o timeout', 'hunter2hunter2'],
+  ['proxy URL password', 'HTTPS_PROXY=http://proxyuser:Pr0xyPass@10.0.0.5:3128', 'Pr0xyPass'],
+  ['--password flag', 'docker login --password s3cretvalue123 111122223333.dkr.ecr.eu-west-1.amazonaws.com', 's3cretvalue123'],
+  ['--password= flag', 'helper --username AWS --password=s3cretvalue123', 's3cretvalue123'],
+  ['docker login -p', 'docker login -u AWS -p s3cretvalue123 https://111122223333.dkr.ecr.eu-west-1.amazonaws.com', 's3cretvalue123'],
+  ['logfmt password', 'level=info msg="connecting" password=s3cretvalue123 user=acme', 's3cretvalue123'],
+];
+
+describe('redact', () => {
+  for (const [name, line, secret] of SECRETS) {
+    it(`removes ${name}`, () => {
+      const out = redact(line);
+      expect(out).not.toContain(secret);
+      expect(out).toMatch(/REDACTED/);
+    });
+  }
+
+  it('keeps the context an engineer needs', () => {
+    expect(redact(`Authorization: AWS4-HMAC-SHA256 Credential=${AKID}/20261120/eu-west-1/ecr/aws4_request`)).toContain('AWS4-HMAC-SHA256');
+    expect(redact('Authorization: Basic QVdTOnNlY3JldA==')).toBe('Authorization: Basic [REDACTED]');
+    expect(redact('Get "https://deploy:hunter2@registry.example.com/v2/"')).toBe('Get "https://deploy:[REDACTED]@registry.example.com/v2/"');
+  });
+
+  const CLEAN = [
+    'level=error time=2026-11-20T10:00:00Z msg="Error while pulling image" image="111122223333.dkr.ecr.eu-west-1.amazonaws.com/payments/api:2026.11.3" error="CannotPullContainerError: pull access denied"',
+    'level=info msg="Task engine: pulled image" digest=sha256:4f5d1c2b3a4e5f60718293a4b5c6d7e8f90123456789abcdef0123456789abcd',
+    'level=warn msg="commit" git=0123456789abcdef0123456789abcdef01234567 taskARN=arn:aws:ecs:eu-west-1:111122223333:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+    'level=error msg="not authorized to perform: ecr:GetAuthorizationToken on resource: *"',
+    'docker login --password-stdin 111122223333.dkr.ecr.eu-west-1.amazonaws.com',
+    'https://registry-1.docker.io/v2/library/nginx/manifests/latest: toomanyrequests',
+    'Get "https://public.ecr.aws/token/?scope=repository:nginx/nginx:pull&service=public.ecr.aws": net/http: request canceled',
+  ];
+  for (const line of CLEAN) {
+    it(`leaves a harmless line intact: ${line.slice(0, 50)}…`, () => {
+      expect(redact(line)).toBe(line);
+    });
+  }
+});
