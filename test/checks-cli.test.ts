@@ -38,29 +38,41 @@ describe('ecs-triage check', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Host checks: status WARN, data root \/var\/lib\/docker/);
     expect(r.stdout).toMatch(/\/ \(holds \/var\/lib\/docker, \/var\/lib\/ecs, \/var\/log, \/\)\s+30\.0 GiB\s+18\.3 GiB\s+11\.7 GiB\s+61\.0 %\s+7\.0 %\s+override/);
-    expect(r.stdout).toMatch(/Container logs: 9 containers/);
+    expect(r.stdout).toMatch(/Container logs: 10 containers/);
     expect(r.stdout).toMatch(/none\s+running\s+container app of web:3 task\/prod\/5e1a9c0d7b2f4e83a6c1d09b8f7e2a41 \[ecs-web-3-app-/);
-    expect(r.stdout).toMatch(/10k x 3 gz\s+running\s+container envoy of web:3/);
-    expect(r.stdout).toMatch(/16m x 4\s+running\s+ECS agent \(ecs-agent\)/);
+    expect(r.stdout).toMatch(/1m x 5\s+running\s+container web of web:42 task\/prod\/0123456789abcdef0123456789abcdef \[ecs-prod-web-42-web-a1b2c3d4\]/);
+    expect(r.stdout).toMatch(/4\s+10k x 4 gz\s+stopped\s+compressed/);
+    expect(r.stdout).toMatch(/3\s+10k x 3\s+stopped\s+rotated/);
+    expect(r.stdout).toMatch(/none\s+running\s+ECS agent \(ecs-agent\)/);
     expect(r.stdout).toMatch(/awslogs\s+running\s+container shipper of metrics:2/);
     expect(r.stdout).toMatch(/WARN\s+host-container-log-unbounded: Container log has no size limit \(2\)/);
-    expect(r.stdout).toMatch(/- node-exporter: json-file log with no max-size/);
-    expect(r.stdout).toMatch(/Skipped \(2\)[\s\S]*hostconfig\.json: not valid JSON[\s\S]*: no config\.v2\.json/);
+    expect(r.stdout).toMatch(/- ECS agent \(ecs-agent\): json-file log with no max-size/);
+    expect(r.stdout).toMatch(/Skipped \(2\)\n.*7b7490082bbd\w+: no config\.v2\.json[\s\S]*8a6932c6470a\w+\/hostconfig\.json: not valid JSON/);
   });
 
-  it('JSON report of the many-containers host', async () => {
+  it('JSON report of the many-containers host (genuine dockerd 20.10 container dirs)', async () => {
     const { code, report } = await json(['check', '--root', path.join(HOSTS, 'many-containers')]);
     expect(code).toBe(0);
-    expect(report).toMatchObject({ schema: 'ecs-triage/host-checks', schemaVersion: 1, dataRoot: '/var/lib/docker', status: 'warn', containerCount: 9 });
+    expect(report).toMatchObject({ schema: 'ecs-triage/host-checks', schemaVersion: 1, dataRoot: '/var/lib/docker', status: 'warn', containerCount: 10 });
     expect(report.skipped).toHaveLength(2);
-    const envoy = report.containers.find((c) => c.ecs?.containerName === 'envoy')!;
-    expect(envoy.logFiles.map((f) => f.name.slice(64))).toEqual(['-json.log', '-json.log.1.gz', '-json.log.2.gz']);
-    expect(envoy.limits).toMatchObject({ maxSize: '10k', maxFile: 3, compress: true, from: 'hostconfig' });
+    const compressed = report.containers.find((c) => c.name === 'compressed')!;
+    expect(compressed.logFiles.map((f) => f.name.slice(64))).toEqual(['-json.log', '-json.log.1.gz', '-json.log.2.gz', '-json.log.3.gz']);
+    expect(compressed.limits).toEqual({ driver: 'json-file', maxSize: '10k', maxSizeBytes: 10240, maxFile: 4, compress: true, from: 'hostconfig' });
+    expect(compressed.running).toBe(false);
+    const web = report.containers.find((c) => c.ecs?.family === 'web' && c.ecs.revision === '42')!;
+    expect(web).toMatchObject({
+      name: 'ecs-prod-web-42-web-a1b2c3d4',
+      image: 'local/busybox:1.35',
+      running: true,
+      kind: 'ecs-task',
+      ecs: { taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef', containerName: 'web', cluster: 'prod' },
+      limits: { maxSize: '1m', maxFile: 5 },
+    });
     expect(report.containers.find((c) => c.kind === 'ecs-agent')?.name).toBe('ecs-agent');
-    expect(report.containers.find((c) => c.name === 'node-exporter')?.kind).toBe('other');
+    expect(report.containers.find((c) => c.name === 'unbounded')).toMatchObject({ kind: 'other', running: false, limits: { from: 'defaults' } });
     expect(report.findings.map((f) => [f.ruleId, f.fields.dockerName])).toEqual([
       ['host-container-log-unbounded', 'ecs-web-3-app-d2e8c4f6a9b7e1c03a00'],
-      ['host-container-log-unbounded', 'node-exporter'],
+      ['host-container-log-unbounded', 'ecs-agent'],
     ]);
     expect(report.findings[0]!.fields).toMatchObject({ taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/5e1a9c0d7b2f4e83a6c1d09b8f7e2a41', container: 'app', image: expect.stringContaining('/web:1.4.2') });
   });
@@ -85,11 +97,9 @@ describe('ecs-triage check', () => {
     const root = path.join(HOSTS, 'many-containers');
     expect((await run(['check', '--root', root, '--fail-on', 'warn'])).code).toBe(1);
     expect((await run(['check', '--root', path.join(HOSTS, 'inodes-exhausted'), '--fail-on', 'never'])).code).toBe(0);
-    const { report } = await json(['check', '--root', root, '--max-log-size', '15k', '--warn-percent', '50', '--error-percent', '60.5', '--top', '2']);
+    const { report } = await json(['check', '--root', root, '--max-log-size', '20k', '--warn-percent', '50', '--error-percent', '60.5', '--top', '2']);
     expect(report.containers).toHaveLength(2);
-    expect(report.findings.filter((f) => f.ruleId === 'host-container-log-oversize').map((f) => f.fields.dockerName).sort()).toEqual(
-      ['ecs-api-12-api-aa01bb02cc03dd04ee05', 'ecs-batch-7-worker-9c8b7a6f5e4d3c2b1a00', 'ecs-web-3-app-d2e8c4f6a9b7e1c03a00'].sort(),
-    );
+    expect(report.findings.filter((f) => f.ruleId === 'host-container-log-oversize').map((f) => f.fields.dockerName)).toEqual(['ecs-web-3-app-d2e8c4f6a9b7e1c03a00', 'unbounded', 'rotated']);
     expect(report.findings[0]).toMatchObject({ ruleId: 'host-disk-pressure', severity: 'error' });
   });
 
