@@ -7,6 +7,8 @@ import path from 'node:path';
 
 export interface ContainerSpec {
   name: string;
+  /** 64-hex id; default derived from the name. */
+  id?: string;
   image?: string;
   running?: boolean;
   labels?: Record<string, string>;
@@ -157,7 +159,7 @@ function logLines(bytes: number): string {
 
 /** Creates `<containersDir>/<id>/…` and returns the id. Sizes above 64 KiB become sparse files of exactly that length. */
 export async function writeContainer(containersDir: string, spec: ContainerSpec): Promise<string> {
-  const id = containerId(spec.name);
+  const id = spec.id ?? containerId(spec.name);
   const dir = path.join(containersDir, id);
   await mkdir(path.join(dir, 'checkpoints'), { recursive: true });
   await mkdir(path.join(dir, 'mounts'), { recursive: true });
