@@ -77,12 +77,13 @@ describe('ecs-triage check', () => {
     expect(report.findings[0]!.fields).toMatchObject({ taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/5e1a9c0d7b2f4e83a6c1d09b8f7e2a41', container: 'app', image: expect.stringContaining('/web:1.4.2') });
   });
 
-  it('the data root of disk-full-container-logs has no space left: critical, exit 1', async () => {
+  it('disk-full-container-logs: no space left on the root volume: critical, exit 1', async () => {
     const { code, report } = await json(['check', '--root', path.join(HOSTS, 'disk-full-container-logs')]);
     expect(code).toBe(1);
     expect(report.status).toBe('critical');
-    expect(report.findings[0]).toMatchObject({ ruleId: 'host-disk-pressure', severity: 'critical', fields: { path: '/var/lib/docker', availableBytes: 0 } });
-    expect(report.findings.filter((f) => f.ruleId === 'host-disk-pressure')).toHaveLength(1); // / itself is at 48 %
+    expect(report.filesystems).toHaveLength(1); // one root volume holds everything, as on a default ECS-optimized AMI
+    expect(report.findings[0]).toMatchObject({ ruleId: 'host-disk-pressure', severity: 'critical', fields: { path: '/', paths: '/var/lib/docker,/var/lib/ecs,/var/log,/', availableBytes: 0 } });
+    expect(report.containers[0]).toMatchObject({ id: expect.stringMatching(/^1ebd6a15995a/), ecs: { containerName: 'app', family: 'orders' }, limits: { from: 'defaults' } });
   });
 
   it('inodes-exhausted: inode finding while blocks are free, logs bounded by daemon.json', async () => {

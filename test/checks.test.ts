@@ -335,7 +335,7 @@ describe('correlateDiskFull', () => {
     const findings = [diskFull({ path: '/var/lib/docker/tmp/GetImageBlob123' }), { ...diskFull(), category: 'oom' as const }];
     correlateDiskFull(findings, checks);
     const ctx = findings[0]!.context!;
-    expect(ctx[0]).toMatch(/^Filesystem \/var\/lib\/docker \(holds \/var\/lib\/docker\/tmp\/GetImageBlob123\): 100\.0 % of 50\.0 GiB used, 0 B available/);
+    expect(ctx[0]).toMatch(/^Filesystem holding \/var\/lib\/docker\/tmp\/GetImageBlob123: \/var\/lib\/docker, 100\.0 % of 50\.0 GiB used, 0 B available/);
     expect(ctx[1]).toMatch(/^Blocks ran out/);
     expect(ctx[2]).toMatch(/^Largest container logs on it: container app of web:3 task\/prod\/\w+ 300 MiB \(no max-size\); ECS agent \(ecs-agent\) 1000 B\. All 2 containers' logs/);
     expect(findings[1]!.context).toBeUndefined();
@@ -346,7 +346,7 @@ describe('correlateDiskFull', () => {
     const checks = await runHostChecks(makeHost(root));
     const findings = [diskFull()];
     correlateDiskFull(findings, checks);
-    expect(findings[0]!.context![0]).toMatch(/\(Docker data root\).*inodes 100\.0 % used \(0 free\)/);
+    expect(findings[0]!.context![0]).toMatch(/^Filesystem holding the Docker data root: \/ \(holds .*inodes 100\.0 % used \(0 free\)/);
     expect(findings[0]!.context![1]).toMatch(/^Inodes ran out while 24\.0 GiB of blocks are still free.*Deleting large files will not help/);
   });
 
@@ -355,9 +355,9 @@ describe('correlateDiskFull', () => {
     const checks = await runHostChecks(makeHost(root));
     const findings = [diskFull({ path: '/usr/share/elasticsearch/lib/lucene-core-9.8.0.jar' }), diskFull({ path: '/data/agent.db' })];
     correlateDiskFull(findings, checks);
-    expect(findings[0]!.context![0]).toMatch(/^Filesystem \/var\/lib\/docker \(Docker data root; \/usr\/share\/elasticsearch\/lib\/lucene-core-9\.8\.0\.jar is inside an image or container layer\): 100\.0 %/);
+    expect(findings[0]!.context![0]).toMatch(/^Filesystem holding the Docker data root \(\/usr\/share\/elasticsearch\/lib\/lucene-core-9\.8\.0\.jar is inside an image or container layer\): \/var\/lib\/docker, 100\.0 %/);
     expect(findings[0]!.context).toHaveLength(3);
-    expect(findings[1]!.context![0]).toMatch(/^Filesystem \/var\/lib\/ecs \(holds \/data\/agent\.db, host path \/var\/lib\/ecs\/data\/agent\.db\): 100\.0 % of 1\.0 GiB/);
+    expect(findings[1]!.context![0]).toMatch(/^Filesystem holding \/data\/agent\.db \(host path \/var\/lib\/ecs\/data\/agent\.db\): \/var\/lib\/ecs, 100\.0 % of 1\.0 GiB/);
     expect(findings[1]!.context).toHaveLength(2);
   });
 
@@ -367,7 +367,7 @@ describe('correlateDiskFull', () => {
     const findings = [diskFull({ path: '/var/log/ecs/ecs-agent.log' })];
     correlateDiskFull(findings, checks);
     expect(findings[0]!.context).toHaveLength(2);
-    expect(findings[0]!.context![0]).toMatch(/^Filesystem \/ \(holds \/var\/lib\/ecs, \/var\/log, \/\) \(holds \/var\/log\/ecs\/ecs-agent\.log\)/);
+    expect(findings[0]!.context![0]).toMatch(/^Filesystem holding \/var\/log\/ecs\/ecs-agent\.log: \/ \(holds \/var\/lib\/ecs, \/var\/log, \/\), 20\.0 %/);
     expect(findings[0]!.context![1]).toMatch(/^Neither blocks nor inodes are exhausted now/);
   });
 });

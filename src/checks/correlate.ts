@@ -35,8 +35,8 @@ function locate(named: string, checks: HostCheckReport): { fs: FilesystemState |
   const underChecked = checks.filesystems.some((fs) =>
     [...fs.paths, ...(fs.mount ? [fs.mount] : [])].some((d) => d !== '/' && (p === d || p.startsWith(d.replace(/\/$/, '') + '/'))),
   );
-  if (underChecked) return { fs: filesystemFor(checks.filesystems, p), note: p === named ? `holds ${named}` : `holds ${named}, host path ${p}` };
-  return { fs: filesystemFor(checks.filesystems, checks.dataRoot), note: `Docker data root; ${named} is inside an image or container layer` };
+  if (underChecked) return { fs: filesystemFor(checks.filesystems, p), note: p === named ? named : `${named} (host path ${p})` };
+  return { fs: filesystemFor(checks.filesystems, checks.dataRoot), note: `the Docker data root (${named} is inside an image or container layer)` };
 }
 
 function exhaustion(fs: FilesystemState, checks: HostCheckReport): string {
@@ -66,7 +66,7 @@ export function correlateDiskFull(findings: ReportFinding[], checks: HostCheckRe
   for (const f of findings) {
     if (f.category !== 'disk_full') continue;
     const named = namedPath(f);
-    const { fs, note } = named ? locate(named, checks) : { fs: dataFs, note: 'Docker data root' };
+    const { fs, note } = named ? locate(named, checks) : { fs: dataFs, note: 'the Docker data root' };
     const context = f.context ?? (f.context = []);
     if (!fs) {
       context.push(`Host check could not measure the filesystem holding ${named ?? checks.dataRoot} (see the checks' skipped items).`);
@@ -74,7 +74,7 @@ export function correlateDiskFull(findings: ReportFinding[], checks: HostCheckRe
     }
     const inodes = fs.inodeUsedPercent === undefined ? 'inodes not reported' : `inodes ${formatPercent(fs.inodeUsedPercent)} used (${fs.inodesFree} free)`;
     context.push(
-      `Filesystem ${fsLabel(fs)} (${note}): ${formatPercent(fs.usedPercent)} of ` +
+      `Filesystem holding ${note}: ${fsLabel(fs)}, ${formatPercent(fs.usedPercent)} of ` +
         `${formatBytes(fs.sizeBytes)} used, ${formatBytes(fs.availableBytes)} available; ${inodes}.`,
     );
     context.push(exhaustion(fs, checks));
