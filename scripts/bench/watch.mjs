@@ -1,0 +1,180 @@
+// Bench: the `watch` daemon as a real process (issue 4). Figures, not assertions:
+//  - idle: CPU time over BENCH_WATCH_IDLE_S seconds (default 60) with nothing written, and RSS; an idle
+//    `node` process with a timer runs beside it as the reference for what "nothing" costs on this machine;
+//  - sustained: 20,000 appended lines/s for 10 s: daemon CPU (fraction of one core) and whether it kept up,
+//    then the burst capacity (1,000,000 lines appended at once, time until committed);
+//  - latency: 2,000 lines/s, every 20th a distinct failure; time from write to its event on stdout, p50/p99;
+//  - flood: 100,000 identical error lines in 10 s → number of events (and that their counts add up).
+import { spawn, execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(repo, 'dist/ecs-triage.mjs');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+const NOISE = 'level=info time=2026-11-23T18:01:02Z msg="Task engine: managed task state change" task="arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0" knownStatus=RUNNING module=task_manager.go';
+const fail = (tag) =>
+  `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
+
+function cpuTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function setup(work, name) {
+  const base = path.join(work, name);
+  rmSync(base, { recursive: true, force: true });
+  const root = path.join(base, 'root');
+  const state = path.join(base, 'state');
+  mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
+  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
+  writeFileSync(log, '');
+  const config = path.join(base, 'config.yaml');
+  writeFileSync(config, 'sinks: [stdout]\nstatus:\n  intervalMs: 500\njournal:\n  enabled: "off"\n');
+  return { root, state, log, config };
+}
+
+async function start({ root, state, config }) {
+  const child = spawn(process.execPath, [CLI, 'watch', '--config', config, '--root', root, '--state-dir', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const events = [];
+  let partial = '';
+  child.stdout.on('data', (d) => {
+    const now = performance.now();
+    const parts = (partial + d).split('\n');
+    partial = parts.pop();
+    for (const p of parts) if (p) events.push({ at: now, ev: JSON.parse(p) });
+  });
+  let gone = false;
+  const exited = new Promise((r) => child.on('exit', (code) => ((gone = true), r(code))));
+  const statusFile = path.join(state, 'status.json');
+  const t0 = Date.now();
+  while (!(existsSync(statusFile) && JSON.parse(readFileSync(statusFile, 'utf8')).pid === child.pid)) {
+    if (gone || Date.now() - t0 > 30000) throw new Error(`daemon did not start:\n${err}`);
+    await sleep(50);
+  }
+  return { child, events, exited, stderr: () => err, status: () => JSON.parse(readFileSync(statusFile, 'utf8')) };
+}
+
+async function stop(d) {
+  d.child.kill('SIGTERM');
+  return d.exited;
+}
+
+/** Appends `rate` lines/s for `seconds`, in 50 ms batches; `line(i)` makes line i. Returns write times by index. */
+async function writeAt(file, rate, seconds, line, onWrite) {
+  const perBatch = Math.round(rate / 20);
+  const total = rate * seconds;
+  const t0 = performance.now();
+  let i = 0;
+  for (let b = 0; i < total; b++) {
+    let text = '';
+    const first = i;
+    for (let k = 0; k < perBatch && i < total; k++, i++) text += line(i) + '\n';
+    appendFileSync(file, text);
+    onWrite?.(first, i, performance.now());
+    const due = t0 + (b + 1) * 50;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+async function caughtUp(d, file, timeoutMs = 60000) {
+  const size = statSync(file).size;
+  const t0 = Date.now();
+  for (;;) {
+    const src = d.status().sources.find((s) => s.name === '/var/log/ecs/ecs-agent.log');
+    if (src?.committed === size) return;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`not caught up after ${timeoutMs} ms: committed ${src?.committed} of ${size}`);
+    await sleep(100);
+  }
+}
+
+export async function run({ log, work }) {
+  mkdirSync(work, { recursive: true });
+  const idleS = Number(process.env.BENCH_WATCH_IDLE_S ?? 60);
+
+  // ---- idle ----
+  {
+    const env = setup(work, 'idle');
+    const d = await start(env);
+    const ref = spawn(process.execPath, ['-e', 'setInterval(() => {}, 10000)'], { stdio: 'ignore' });
+    await sleep(3000);
+    const a = cpuTicks(d.child.pid);
+    const ra = cpuTicks(ref.pid);
+    const t0 = performance.now();
+    await sleep(idleS * 1000);
+    const secs = (performance.now() - t0) / 1000;
+    const cpu = ((cpuTicks(d.child.pid) - a) / TICK / secs) * 100;
+    const refCpu = ((cpuTicks(ref.pid) - ra) / TICK / secs) * 100;
+    const rss = rssMb(d.child.pid);
+    ref.kill();
+    await stop(d);
+    log(`watch idle: CPU ${cpu.toFixed(3)} % of one core over ${secs.toFixed(0)} s (target < 0.1 %; idle node reference ${refCpu.toFixed(3)} %), RSS ${rss.toFixed(1)} MB (target < 80 MB); CPU tick ${1000 / TICK} ms`);
+  }
+
+  // ---- sustained 20,000 lines/s, then burst capacity ----
+  {
+    const env = setup(work, 'load');
+    const d = await start(env);
+    const a = cpuTicks(d.child.pid);
+    const t0 = performance.now();
+    const wrote = await writeAt(env.log, 20000, 10, (i) => (i % 1000 === 999 ? fail(`load-${i}`) : NOISE));
+    await caughtUp(d, env.log);
+    const secs = (performance.now() - t0) / 1000;
+    const cores = (cpuTicks(d.child.pid) - a) / TICK / secs;
+    log(`watch sustained: 200,000 lines at 20,000 lines/s (written in ${wrote.toFixed(1)} s), caught up after ${secs.toFixed(1)} s; daemon CPU ${cores.toFixed(2)} of one core (target < 1), RSS ${rssMb(d.child.pid).toFixed(1)} MB, events ${d.events.length}`);
+
+    const N = 1_000_000;
+    const chunk = (NOISE + '\n').repeat(10000);
+    const b0 = performance.now();
+    for (let i = 0; i < N / 10000; i++) appendFileSync(env.log, chunk);
+    await caughtUp(d, env.log, 120000);
+    const bs = (performance.now() - b0) / 1000;
+    log(`watch burst: 1,000,000 lines (${((chunk.length * 100) / 1e6).toFixed(0)} MB) appended at once, committed after ${bs.toFixed(2)} s = ${Math.round(N / bs).toLocaleString('en')} lines/s, RSS ${rssMb(d.child.pid).toFixed(1)} MB`);
+    await stop(d);
+  }
+
+  // ---- latency at 2,000 lines/s ----
+  {
+    const env = setup(work, 'latency');
+    const d = await start(env);
+    const written = new Map();
+    await writeAt(env.log, 2000, 10, (i) => (i % 20 === 0 ? fail(`lat-${i}`) : NOISE), (from, to, at) => {
+      for (let i = from; i < to; i++) if (i % 20 === 0) written.set(`lat-${i}`, at);
+    });
+    await sleep(1500);
+    await stop(d);
+    const lat = [];
+    for (const { at, ev } of d.events) {
+      const w = written.get(String(ev.fields.tag));
+      if (w !== undefined) lat.push(at - w);
+    }
+    lat.sort((x, y) => x - y);
+    const pct = (p) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))];
+    log(`watch latency: ${lat.length}/${written.size} failure lines → events on stdout at 2,000 lines/s; write→event p50 ${pct(50).toFixed(0)} ms, p99 ${pct(99).toFixed(0)} ms (target < 1000), max ${lat[lat.length - 1].toFixed(0)} ms`);
+  }
+
+  // ---- flood ----
+  {
+    const env = setup(work, 'flood');
+    const d = await start(env);
+    await writeAt(env.log, 10000, 10, () => fail('flood'));
+    await caughtUp(d, env.log).catch(() => {});
+    await sleep(500);
+    await stop(d);
+    const total = d.events.reduce((n, e) => n + e.ev.count, 0);
+    log(`watch flood: 100,000 identical error lines in 10 s → ${d.events.length} events (target: a few dozen at most), counts add up to ${total.toLocaleString('en')}`);
+  }
+}
