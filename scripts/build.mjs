@@ -8,8 +8,8 @@ import path from 'node:path';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
 
-async function embeddedPatterns() {
-  const dir = path.join(root, 'patterns');
+async function embeddedPatterns(folder = 'patterns') {
+  const dir = path.join(root, folder);
   const out = {};
   for (const name of (await readdir(dir)).sort()) {
     if (/\.(ya?ml|json)$/.test(name)) out[name] = await readFile(path.join(dir, name), 'utf8');
@@ -32,6 +32,7 @@ const result = await build({
   define: {
     __ECS_TRIAGE_VERSION__: JSON.stringify(pkg.version),
     __EMBEDDED_PATTERNS__: JSON.stringify(await embeddedPatterns()),
+    __EMBEDDED_QUERIES__: JSON.stringify(await embeddedPatterns('queries')),
   },
   legalComments: 'none',
   metafile: true,

@@ -51,3 +51,16 @@ export async function createLogsClient(opts: ClientOptions): Promise<CloudWatchL
     }),
   });
 }
+
+/**
+ * A Logs client for the interactive commands (`queries`, `insights`): region from the flag, the environment,
+ * or (on an EC2 host) IMDS with a short timeout.
+ */
+export async function commandLogsClient(flags: { region?: string; endpoint?: string }, env: NodeJS.ProcessEnv = process.env): Promise<CloudWatchLogsClient> {
+  let region = resolveRegion(flags.region, env);
+  if (!region) {
+    const { resolveIdentity } = await import('./identity.js');
+    region = resolveRegion(undefined, env, await resolveIdentity({ env, timeoutMs: 500 }));
+  }
+  return createLogsClient({ region: requireRegion(region), ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) });
+}

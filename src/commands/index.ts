@@ -10,6 +10,8 @@ import { registerFleet } from './fleet.js';
 import { registerWatch } from './watch.js';
 import { registerValidate } from './validate.js';
 import { registerStatus } from './status.js';
+import { registerQueries } from './queries.js';
+import { registerInsights } from './insights.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerScan,
@@ -21,4 +23,6 @@ export const COMMANDS: RegisterCommand[] = [
   registerWatch,
   registerValidate,
   registerStatus,
+  registerQueries,
+  registerInsights,
 ];

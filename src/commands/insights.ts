@@ -1,0 +1,126 @@
+// `ecs-triage insights NAME`: runs one query of the pack with Logs Insights (StartQuery, then
+// GetQueryResults until the query is finished) and prints a table or JSON.
+// The SDK is imported inside the action: start-up time matters for every other command.
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
+import { loadQueryPack, renderQuery } from '../aws/query-pack.js';
+import { AwsError, UsageError, errorMessage } from '../errors.js';
+import { parseSince } from '../formats/time.js';
+import { CLOUDWATCH_DEFAULTS } from '../sinks/cloudwatch/options.js';
+
+interface InsightsFlags {
+  since?: string;
+  cluster?: string;
+  instance?: string;
+  logGroup: string;
+  format: 'table' | 'json';
+  region?: string;
+  endpoint?: string;
+  limit?: string;
+  timeout: string;
+  dir?: string;
+}
+
+const TERMINAL = new Set(['Complete', 'Failed', 'Cancelled', 'Timeout', 'Unknown']);
+
+export type Row = Record<string, string>;
+
+/** A plain text table; long cells are cut so a row fits a terminal line or two. */
+export function renderTable(rows: Row[], maxCell = 80): string {
+  const cols: string[] = [];
+  for (const r of rows) for (const k of Object.keys(r)) if (!cols.includes(k)) cols.push(k);
+  if (cols.length === 0) return '(no rows)\n';
+  const cell = (v: string | undefined): string => {
+    const s = (v ?? '').replace(/\s+/g, ' ');
+    return s.length > maxCell ? s.slice(0, maxCell - 1) + '…' : s;
+  };
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]): string => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  return line(cols) + line(widths.map((w) => '-'.repeat(w))) + rows.map((r) => line(cols.map((c) => cell(r[c])))).join('');
+}
+
+export const registerInsights: RegisterCommand = (program: Command, io: CommandIO, exit: ExitCodeSink) => {
+  program
+    .command('insights')
+    .description('Run a query of the pack with CloudWatch Logs Insights and print the result (see `queries list`)')
+    .argument('<name>', 'query name, e.g. top-causes-by-cluster')
+    .option('--since <duration>', 'time range back from now (30m, 1h, 7d; default: the query\'s own)')
+    .option('--cluster <name>', 'only events of this ECS cluster')
+    .option('--instance <id>', 'instance id, for queries that need one (instance-timeline)')
+    .option('--log-group <name>', 'log group to query', CLOUDWATCH_DEFAULTS.logGroup)
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--region <region>', 'AWS Region (default: AWS_REGION, then IMDS)')
+    .option('--endpoint <url>', 'CloudWatch Logs endpoint override')
+    .option('--limit <n>', 'most rows to return (1–10000)')
+    .option('--timeout <duration>', 'give up (and stop the query) after this long', '10m')
+    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
+    .action(async (name: string, flags: InsightsFlags) => {
+      const pack = await loadQueryPack(flags.dir);
+      const q = pack.find((p) => p.name === name);
+      if (!q) throw new UsageError(`no query named ${JSON.stringify(name)}; the pack has: ${pack.map((p) => p.name).join(', ')}`);
+      const now = Date.now();
+      const since = flags.since ?? q.since;
+      const start = parseSince(since, now);
+      if (start === undefined || start > now) throw new UsageError(`--since ${JSON.stringify(since)}: expected a duration (30m, 1h, 7d) or a past timestamp`);
+      const timeoutStart = parseSince(flags.timeout, 0);
+      if (timeoutStart === undefined) throw new UsageError(`--timeout ${JSON.stringify(flags.timeout)}: expected a duration`);
+      const timeoutMs = -timeoutStart;
+      let limit: number | undefined;
+      if (flags.limit !== undefined) {
+        limit = Number(flags.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1–10000');
+      }
+      const queryString = renderQuery(q, { ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.instance ? { instance: flags.instance } : {}) });
+
+      const [{ commandLogsClient }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
+      const client = await commandLogsClient(flags);
+      try {
+        const started = await client
+          .send(
+            new sdk.StartQueryCommand({
+              logGroupName: flags.logGroup,
+              startTime: Math.floor(start / 1000),
+              endTime: Math.floor(now / 1000),
+              queryString,
+              ...(limit ? { limit } : {}),
+            }),
+          )
+          .catch((err: unknown) => {
+            throw new AwsError('StartQuery', errorMessage(err), { cause: err, hint: 'the caller needs logs:StartQuery on the log group' });
+          });
+        const queryId = started.queryId!;
+        let delay = 250;
+        const deadline = Date.now() + timeoutMs;
+        let res;
+        for (;;) {
+          res = await client.send(new sdk.GetQueryResultsCommand({ queryId })).catch((err: unknown) => {
+            throw new AwsError('GetQueryResults', errorMessage(err), { cause: err });
+          });
+          if (TERMINAL.has(res.status ?? 'Unknown')) break;
+          if (Date.now() > deadline) {
+            await client.send(new sdk.StopQueryCommand({ queryId })).catch(() => undefined);
+            throw new AwsError('GetQueryResults', `query ${queryId} still ${res.status} after ${flags.timeout}; stopped it`);
+          }
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, 2000);
+        }
+        if (res.status !== 'Complete') throw new AwsError('GetQueryResults', `query ${queryId} ended ${res.status}`);
+        const rows: Row[] = (res.results ?? []).map((r) => {
+          const o: Row = {};
+          for (const f of r) if (f.field && f.field !== '@ptr') o[f.field] = f.value ?? '';
+          return o;
+        });
+        if (flags.format === 'json') {
+          io.stdout.write(JSON.stringify({ query: q.name, logGroup: flags.logGroup, since: new Date(start).toISOString(), statistics: res.statistics ?? {}, rows }, null, 2) + '\n');
+        } else {
+          io.stdout.write(renderTable(rows));
+          const st = res.statistics;
+          io.stdout.write(`\n${rows.length} row${rows.length === 1 ? '' : 's'} · ${q.title} · since ${new Date(start).toISOString()}${st?.recordsScanned !== undefined ? ` · ${st.recordsScanned} records scanned` : ''}\n`);
+        }
+      } finally {
+        client.destroy();
+      }
+      exit.set(EXIT.ok);
+    });
+};

@@ -1,0 +1,78 @@
+// `ecs-triage queries list|install`: the Logs Insights query pack. `install` saves every query as a query
+// definition in the `ecs-triage/` folder of the console, updating the ones already there (matched by name).
+// The SDK is imported inside the action: listing must stay fast.
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
+import { loadQueryPack, savedQuery, QUERY_FOLDER } from '../aws/query-pack.js';
+import { AwsError, errorMessage } from '../errors.js';
+import { CLOUDWATCH_DEFAULTS } from '../sinks/cloudwatch/options.js';
+
+interface InstallFlags {
+  logGroup: string;
+  region?: string;
+  endpoint?: string;
+  dir?: string;
+}
+
+export const registerQueries: RegisterCommand = (program: Command, io: CommandIO, exit: ExitCodeSink) => {
+  const queries = program.command('queries').description('The Logs Insights query pack: list it, or save it as query definitions');
+
+  queries
+    .command('list')
+    .description('List the queries in the pack')
+    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(async (flags: { dir?: string; format: 'table' | 'json' }) => {
+      const pack = await loadQueryPack(flags.dir);
+      if (flags.format === 'json') {
+        io.stdout.write(JSON.stringify(pack.map(({ file: _f, ...q }) => q), null, 2) + '\n');
+      } else {
+        const w = Math.max(...pack.map((q) => q.name.length));
+        for (const q of pack) io.stdout.write(`${q.name.padEnd(w)}  ${q.title} (default --since ${q.since}${q.params.length ? `; needs --${q.params.join(', --')}` : ''})\n`);
+      }
+      exit.set(EXIT.ok);
+    });
+
+  queries
+    .command('install')
+    .description(`Save the pack as Logs Insights query definitions in the "${QUERY_FOLDER}/" folder (updates existing ones by name)`)
+    .option('--log-group <name>', 'log group the saved queries run on', CLOUDWATCH_DEFAULTS.logGroup)
+    .option('--region <region>', 'AWS Region (default: AWS_REGION, then IMDS)')
+    .option('--endpoint <url>', 'CloudWatch Logs endpoint override (default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS or the Regional endpoint)')
+    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
+    .action(async (flags: InstallFlags) => {
+      const pack = await loadQueryPack(flags.dir);
+      const [{ commandLogsClient }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
+      const client = await commandLogsClient(flags);
+      try {
+        // Upsert by name: find the ids of the definitions already in our folder.
+        const existing = new Map<string, string>();
+        let nextToken: string | undefined;
+        do {
+          const res = await client
+            .send(new sdk.DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: `${QUERY_FOLDER}/`, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }))
+            .catch((err: unknown) => {
+              throw new AwsError('DescribeQueryDefinitions', errorMessage(err), { cause: err, hint: 'the caller needs logs:DescribeQueryDefinitions' });
+            });
+          for (const d of res.queryDefinitions ?? []) if (d.name && d.queryDefinitionId) existing.set(d.name, d.queryDefinitionId);
+          nextToken = res.nextToken;
+        } while (nextToken);
+        for (const q of pack) {
+          const saved = savedQuery(q);
+          const id = existing.get(saved.name);
+          // An update replaces the whole definition, so the log group is always sent again.
+          await client
+            .send(new sdk.PutQueryDefinitionCommand({ ...saved, logGroupNames: [flags.logGroup], ...(id ? { queryDefinitionId: id } : {}) }))
+            .catch((err: unknown) => {
+              throw new AwsError('PutQueryDefinition', `${saved.name}: ${errorMessage(err)}`, { cause: err, hint: 'the caller needs logs:PutQueryDefinition' });
+            });
+          io.stdout.write(`${id ? 'updated' : 'created'}  ${saved.name}\n`);
+        }
+        io.stdout.write(`${pack.length} queries saved for log group ${flags.logGroup}\n`);
+      } finally {
+        client.destroy();
+      }
+      exit.set(EXIT.ok);
+    });
+};
