@@ -91,9 +91,11 @@ function timeNode(args) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-export async function run({ log = console.log } = {}) {
-  if (!existsSync(CLI)) execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')], { stdio: 'inherit' });
-  const root = await mkdtemp(path.join(os.tmpdir(), 'bench-checks-'));
+/** Called by scripts/bench.mjs with { log, bundle, work, … }; runs alone with defaults. */
+export async function run({ log = console.log, bundle = CLI, work } = {}) {
+  if (!existsSync(bundle)) execFileSync(process.execPath, [path.join(repo, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (work) await mkdir(work, { recursive: true });
+  const root = await mkdtemp(path.join(work ?? os.tmpdir(), 'bench-checks-'));
   try {
     const t0 = Date.now();
     await makeHost(root);
@@ -103,7 +105,7 @@ export async function run({ log = console.log } = {}) {
     let report;
     for (let i = 0; i < RUNS; i++) {
       nodeMs.push(timeNode(['-e', '0']).ms);
-      const { ms, r } = timeNode([CLI, 'check', '--root', root, '--format', 'json', '--fail-on', 'never']);
+      const { ms, r } = timeNode([bundle, 'check', '--root', root, '--format', 'json', '--fail-on', 'never']);
       if (r.status !== 0) throw new Error(`check exited ${r.status}: ${r.stderr}`);
       checkMs.push(ms);
       report = JSON.parse(r.stdout);
