@@ -1,0 +1,158 @@
+// The Logs Insights query pack and the `queries` / `insights` commands, through the real SDK against the local
+// CloudWatch Logs endpoint (whose query evaluator is a small stand-in, not Logs Insights: see its header).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { main } from '../src/cli.js';
+import { loadQueryPack, parseQueryFile, renderQuery } from '../src/aws/query-pack.js';
+import { encodeEvent } from '../src/sinks/cloudwatch/event.js';
+import { CloudWatchLogsServer, evaluate } from './servers/cloudwatch-logs.js';
+import { TEST_IDENTITY, makeEvent, testEnv } from './servers/cloudwatch-fixtures.js';
+
+let server: CloudWatchLogsServer;
+const GROUP = '/ecs-triage/events';
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await main(args, { stdout, stderr, stdin: new PassThrough() });
+  return { code, out, err };
+}
+
+beforeAll(async () => {
+  server = new CloudWatchLogsServer();
+  await server.start();
+  Object.assign(process.env, testEnv());
+  // Events as the sink ships them, from two clusters.
+  const now = Date.now();
+  const stream: Array<{ timestamp: number; message: string; ingestionTime: number }> = [];
+  for (let i = 0; i < 30; i++) {
+    const id = { ...TEST_IDENTITY, cluster: i < 20 ? 'prod-web' : 'batch', instanceId: `i-00000000000000${i % 3}` };
+    const w = encodeEvent(makeEvent(i, now - 60_000), id, { namespace: 'ECSTriage', emf: true });
+    stream.push({ ...w, ingestionTime: now });
+  }
+  server.groups.set(GROUP, { streams: new Map([['mixed', stream]]) });
+});
+afterAll(async () => {
+  await server.stop();
+});
+
+describe('query pack', () => {
+  it('loads six valid queries, each within the Insights limits', async () => {
+    const pack = await loadQueryPack();
+    expect(pack.map((q) => q.name).sort()).toEqual([
+      'disk-and-log-pressure',
+      'images-not-found',
+      'instance-timeline',
+      'registry-auth-failures',
+      'timeouts-by-registry',
+      'top-causes-by-cluster',
+    ]);
+    for (const q of pack) expect(q.query.length).toBeLessThanOrEqual(10_000);
+  });
+
+  it('names the file and key of a bad query file', () => {
+    expect(() => parseQueryFile('queries/x.yaml', 'name: x\ntitle: X\nquery: fields @message\nwhat: 1\n')).toThrow(/queries\/x\.yaml: what: unknown key/);
+    expect(() => parseQueryFile('queries/y.yaml', 'name: y\ntitle: Y\nquery: filter instanceId = "{{instance}}"\n')).toThrow(/params/);
+    expect(() => parseQueryFile('queries/z.yaml', 'name: other\ntitle: Z\nquery: fields @message\n')).toThrow(/must match the file name/);
+  });
+
+  it('fills parameters and refuses values that could break out of the query', async () => {
+    const pack = await loadQueryPack();
+    const timeline = pack.find((q) => q.name === 'instance-timeline')!;
+    expect(renderQuery(timeline, { instance: 'i-0abc', cluster: 'prod' })).toMatch(/^filter cluster = "prod"\n\| fields .*instanceId = "i-0abc"/s);
+    expect(() => renderQuery(timeline, {})).toThrow(/--instance/);
+    expect(() => renderQuery(timeline, { instance: 'x" or 1=1' })).toThrow(/characters/);
+  });
+
+  it('every query runs on shipped events in the stand-in evaluator', async () => {
+    const events = server.events(GROUP);
+    for (const q of await loadQueryPack()) {
+      const rows = evaluate(renderQuery(q, { instance: 'i-000000000000001' }), events, 10_000);
+      if (q.name === 'top-causes-by-cluster' || q.name === 'instance-timeline') expect(rows.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('queries install', () => {
+  it('creates the definitions in the ecs-triage/ folder, then updates them in place', async () => {
+    const first = await cli(['queries', 'install', '--endpoint', server.endpoint, '--log-group', GROUP]);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out.match(/^created /gm)).toHaveLength(6);
+    const defs = [...server.queryDefinitions.values()];
+    expect(defs).toHaveLength(6);
+    for (const d of defs) {
+      expect(d.name.startsWith('ecs-triage/')).toBe(true);
+      expect(d.logGroupNames).toEqual([GROUP]);
+    }
+    expect(defs.find((d) => d.name === "ecs-triage/One instance's timeline")!.queryString).toContain('i-0123456789abcdef0');
+
+    const second = await cli(['queries', 'install', '--endpoint', server.endpoint, '--log-group', GROUP]);
+    expect(second.out.match(/^updated /gm)).toHaveLength(6);
+    expect(server.queryDefinitions.size).toBe(6);
+  });
+
+  it('works from the bundle with the endpoint from AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ['dist/ecs-triage.mjs', 'queries', 'install'], {
+      env: testEnv({ AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: server.endpoint }),
+    });
+    expect(stdout).toMatch(/6 queries saved for log group \/ecs-triage\/events/);
+  });
+});
+
+describe('insights', () => {
+  it('runs a query until complete and prints JSON rows, filtered by cluster', async () => {
+    const r = await cli(['insights', 'top-causes-by-cluster', '--cluster', 'prod-web', '--since', '2h', '--format', 'json', '--endpoint', server.endpoint]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out) as { rows: Array<Record<string, string>>; statistics: { recordsScanned: number } };
+    expect(out.rows.length).toBe(3); // prod-web × three categories
+    expect(out.rows.every((row) => row.cluster === 'prod-web')).toBe(true);
+    expect(out.rows.reduce((n, row) => n + Number(row.events), 0)).toBe(20);
+    const [q] = [...server.queries.values()].slice(-1);
+    expect(q!.polls).toBeGreaterThanOrEqual(2); // it waited through "Running"
+    const req = q!.request as { startTime: number; endTime: number; logGroupName: string; queryString: string };
+    expect(req.logGroupName).toBe(GROUP);
+    expect(req.endTime - req.startTime).toBeGreaterThanOrEqual(7199);
+    expect(req.endTime - req.startTime).toBeLessThanOrEqual(7201);
+    expect(req.queryString.startsWith('filter cluster = "prod-web"')).toBe(true);
+  });
+
+  it('prints a table by default', async () => {
+    const r = await cli(['insights', 'instance-timeline', '--instance', 'i-000000000000001', '--endpoint', server.endpoint]);
+    expect(r.code).toBe(0);
+    const [header, rule] = r.out.split('\n');
+    expect(header).toMatch(/^@timestamp\s+severity\s+category/);
+    expect(rule).toMatch(/^-+\s+-+/);
+    expect(r.out).toMatch(/\d+ rows · One instance's timeline/);
+  });
+
+  it('fails clearly: unknown query, missing parameter, unknown log group', async () => {
+    const a = await cli(['insights', 'nope', '--endpoint', server.endpoint]);
+    expect(a.code).toBe(2);
+    expect(a.err).toMatch(/no query named "nope"; the pack has: .*top-causes-by-cluster/);
+    const b = await cli(['insights', 'instance-timeline', '--endpoint', server.endpoint]);
+    expect(b.code).toBe(2);
+    expect(b.err).toMatch(/needs --instance/);
+    const c = await cli(['insights', 'images-not-found', '--log-group', '/missing', '--endpoint', server.endpoint]);
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/StartQuery: Log group \/missing does not exist/);
+  });
+
+  it('lists the pack without touching AWS', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'qpack-'));
+    await writeFile(path.join(dir, 'only-one.yaml'), 'name: only-one\ntitle: Only one\nquery: fields @message | limit 1\n');
+    const r = await cli(['queries', 'list', '--dir', dir, '--format', 'json']);
+    await rm(dir, { recursive: true, force: true });
+    expect(JSON.parse(r.out)).toEqual([{ name: 'only-one', title: 'Only one', description: '', since: '1h', params: [], query: 'fields @message | limit 1' }]);
+  });
+});
