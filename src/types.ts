@@ -96,6 +96,8 @@ export interface Finding {
   /** The wrapped inner cause, e.g. what made a ResourceInitializationError. */
   secondary?: { category: Category; ruleId: string; title: string };
   time?: number;
+  /** The line's own level, lower-cased, when it states one. */
+  level?: string;
   source: RecordSource | 'host-check';
   origin?: Origin;
   /** The raw line (host checks: a one-line statement of the state). */

@@ -100,7 +100,7 @@ export function compileRuleSet(sources: PatternSource[]): RuleSet {
     });
   }
   if (errors.length > 0) throw new RuleSetError(errors);
-  const set = new RuleSet(compiled);
+  const set = new RuleSet(compiled, sources);
   checkExamples(set, errors);
   if (errors.length > 0) throw new RuleSetError(errors);
   return set;

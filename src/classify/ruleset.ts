@@ -18,9 +18,12 @@ export class RuleSet {
   private readonly byLiteral: ReadonlyMap<string, readonly CompiledRule[]>;
   private readonly byId: ReadonlyMap<string, CompiledRule>;
   private readonly order: ReadonlyMap<CompiledRule, number>;
+  /** The pattern files this set was compiled from (worker threads compile their own copy). */
+  readonly sources: ReadonlyArray<{ name: string; text: string }>;
 
-  constructor(rules: readonly CompiledRule[]) {
+  constructor(rules: readonly CompiledRule[], sources: ReadonlyArray<{ name: string; text: string }> = []) {
     this.rules = rules;
+    this.sources = sources;
     const byLiteral = new Map<string, CompiledRule[]>();
     for (const rule of rules) {
       for (const lit of rule.literals) {
@@ -81,6 +84,7 @@ export class RuleSet {
     };
     if (rule.alternatives) finding.alternatives = rule.alternatives;
     if (record.time !== undefined) finding.time = record.time;
+    if (record.level !== undefined) finding.level = record.level;
     if (record.origin) finding.origin = record.origin;
     // A wrapper such as ResourceInitializationError keeps what it wrapped: that is the part to fix.
     if (rule.category === 'secrets_init_failure') {

@@ -29,7 +29,7 @@ export class FindingCollector {
       this.groups.set(f.ruleId, g);
     }
     g.count += 1;
-    g.latest = f;
+    if (isLater(f, g.latest)) g.latest = f;
     if (f.time !== undefined) {
       if (g.firstSeen === undefined || f.time < g.firstSeen) g.firstSeen = f.time;
       if (g.lastSeen === undefined || f.time > g.lastSeen) g.lastSeen = f.time;
@@ -38,6 +38,14 @@ export class FindingCollector {
     addCapped(g.tasks, f.fields.taskArn);
     addCapped(g.containers, f.fields.container ?? f.fields.containerName);
     addCapped(g.registries, f.fields.registry ?? f.fields.host);
+  }
+
+  /** Line numbers counted per byte range (worker threads) become file line numbers here. */
+  relocate(file: string, toFileLine: (offset: number, line: number) => number): void {
+    for (const g of this.groups.values()) {
+      const o = g.latest.origin;
+      if (o?.file === file && o.offset !== undefined && o.line !== undefined) g.latest = { ...g.latest, origin: { ...o, line: toFileLine(o.offset, o.line) } };
+    }
   }
 
   get size(): number {
@@ -52,6 +60,31 @@ export class FindingCollector {
 
 export function sortReportFindings(list: ReportFinding[]): ReportFinding[] {
   return list.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count || a.ruleId.localeCompare(b.ruleId));
+}
+
+/** Lines that state a failure show it better than an info line that echoes one (a state change, say). */
+function levelRank(level: string | undefined): number {
+  if (level === undefined) return 1;
+  if (/^(?:err|error|crit|critical|fatal|emerg|alert|panic)$/.test(level)) return 2;
+  if (/^warn/.test(level)) return 1;
+  return 0;
+}
+
+/**
+ * The representative line: the most severe level first, then the most recent; ties (same second) go to the
+ * later position in the file.
+ */
+function isLater(f: Finding, than: Finding): boolean {
+  const lf = levelRank(f.level);
+  const lt = levelRank(than.level);
+  if (lf !== lt) return lf > lt;
+  const a = f.time ?? Number.NEGATIVE_INFINITY;
+  const b = than.time ?? Number.NEGATIVE_INFINITY;
+  if (a !== b) return a > b;
+  const fo = f.origin;
+  const to = than.origin;
+  if (fo?.file === to?.file && fo?.offset !== undefined && to?.offset !== undefined) return fo.offset >= to.offset;
+  return true;
 }
 
 function addCapped(set: Set<string>, v: unknown): void {

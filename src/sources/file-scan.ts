@@ -3,9 +3,11 @@
 import { open } from 'node:fs/promises';
 import type { LiteralPrefilter } from '../classify/prefilter.js';
 
-export const CHUNK_BYTES = 4 << 20;
+// Small enough that the chunk stays in cache while every anchor is searched through it.
+export const CHUNK_BYTES = 256 << 10;
 /** A line longer than this is cut: its head is still classified, the rest is skipped and counted. */
 export const MAX_LINE_BYTES = 1 << 20;
+const TUNE_MIN_BYTES = 32 << 20;
 /** How much of an over-long line's head is decoded for classification. */
 const LONG_LINE_HEAD = 64 * 1024;
 
@@ -71,15 +73,15 @@ export async function scanFile(
       filePos += bytesRead;
       let len = carry + bytesRead;
       if (len === 0) break;
-      if (first && !opts.start) {
+      if (first) {
         first = false;
-        if (looksBinary(buf.subarray(0, Math.min(len, 8192)))) {
+        if (!opts.start && looksBinary(buf.subarray(0, Math.min(len, 8192)))) {
           stats.binaryFile = true;
           return stats;
         }
-        prefilter.tune(buf.subarray(0, Math.min(len, 1 << 20)));
+        // Tuning costs tens of milliseconds; it pays only on files worth seconds of scanning.
+        if ((await fh.stat()).size >= TUNE_MIN_BYTES) prefilter.tune(buf.subarray(0, Math.min(len, 512 << 10)));
       }
-      first = false;
       let pos = 0;
       if (skippingLongLine) {
         const nl = buf.indexOf(10, 0);
@@ -147,7 +149,8 @@ function processLines(
   alwaysNominate: Buffer | undefined,
 ): void {
   if (to <= from) return;
-  const view = from === 0 ? buf : buf.subarray(from);
+  // Bounded view: an unbounded indexOf would run on into the stale bytes past `to`.
+  const view = buf.subarray(from, to);
   const viewEnd = to - from;
   let starts = prefilter.lineStarts(view, viewEnd);
   if (alwaysNominate) starts = mergeStarts(starts, nominate(view, viewEnd, alwaysNominate));
