@@ -33,7 +33,13 @@ function publish(sb: Sandbox, name: string, text: string): void {
   }
 }
 
-const withVersion = (v: string): string => bundleText().replace(/var VERSION = true \? "[^"]+"/, `var VERSION = true ? "${v}"`);
+/** The real bundle reporting another version (the build inlines the version as `VERSION = "x.y.z"`). */
+function withVersion(v: string): string {
+  const text = bundleText();
+  const out = text.replace(/(\bVERSION\s*=\s*(?:true\s*\?\s*)?)"[0-9][^"]*"/, `$1"${v}"`);
+  if (out === text) throw new Error('cannot find the version string in the bundle');
+  return out;
+}
 const sha256 = (t: string): string => createHash('sha256').update(t).digest('hex');
 
 describe('ecs-triage-Install', () => {
