@@ -63,7 +63,7 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
       if (!MAX_ERRORS.test(opts.maxErrors)) throw new UsageError(`--max-errors: expected a number or a percentage, got "${opts.maxErrors}"`);
       const timeout = Number(opts.timeout);
       if (!Number.isInteger(timeout) || timeout < 5 || timeout > 172_800) throw new UsageError('--timeout: seconds between 5 and 172800');
-      const region = opts.region ?? process.env.AWS_REGION;
+      const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS Region', { hint: 'pass --region or set AWS_REGION' });
 
       const [{ createFleetClients, endpointsFromEnv }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([

@@ -26,7 +26,7 @@ export function runShellScriptCommands(since: string): string[] {
     'bin="${ECS_TRIAGE_ROOT:-}/usr/local/bin/ecs-triage"',
     'if [ ! -x "$bin" ]; then bin="$(command -v ecs-triage || true)"; fi',
     'if [ -z "$bin" ]; then echo "ecs-triage is not installed on this instance (run the ecs-triage-Install document)" >&2; exit 3; fi',
-    `"$bin" scan --since '${since}' --format summary`,
+    `"$bin" scan --since '${since}' --format summary --fail-on never`,
     'rc=$?',
     'case "$rc" in 0|1) exit 0 ;; 2) exit 2 ;; *) echo "ecs-triage scan ended abnormally (exit $rc)" >&2; exit 3 ;; esac',
   ];
@@ -40,5 +40,5 @@ export function remoteParameters(r: RemoteScan): Record<string, string[]> {
     return { commands: runShellScriptCommands(r.since), executionTimeout: [timeout], workingDirectory: ['/'] };
   }
   // Any other name is taken to be (a copy of) ssm/ecs-triage-Scan.json.
-  return { Since: [r.since], Format: ['summary'], FailOn: ['none'], ExecutionTimeout: [timeout] };
+  return { Since: [r.since], Format: ['summary'], FailOn: ['never'], ExecutionTimeout: [timeout] };
 }
