@@ -16,6 +16,8 @@ interface ScanFlags {
   failOn: FailOn;
   checks: boolean;
   patterns?: string;
+  ship?: boolean;
+  config?: string;
 }
 
 export const registerScan: RegisterCommand = (program: Command, io, exit) => {
@@ -28,6 +30,8 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
     .option('--fail-on <severity>', 'exit 1 when a finding is at or above: info, warn, error, critical, never', parseFailOn, 'error' as FailOn)
     .option('--no-checks', 'skip the host checks (disk, inodes, container logs)')
     .option('--patterns <dir>', 'use the rules in this directory instead of the shipped ones')
+    .option('--ship', 'also send the findings to CloudWatch Logs (settings: the `cloudwatch` section of the config file)')
+    .option('--config <file>', 'config file for --ship (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml)')
     .action(async (flags: ScanFlags) => {
       const log = createLogger(io.stderr);
       const rules = await loadRuleSet(flags.patterns);
@@ -39,6 +43,10 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
         log,
       });
       io.stdout.write(await render(report, flags.format));
+      if (flags.ship) {
+        const { shipFromCli } = await import('../sinks/cloudwatch/ship.js');
+        await shipFromCli(report, { ...(flags.config ? { configFile: flags.config } : {}), root: flags.root, log, stderr: io.stderr });
+      }
       exit.set(report.findings.some((f) => failsOn(f.severity, flags.failOn)) ? EXIT.findings : EXIT.ok);
     });
 };

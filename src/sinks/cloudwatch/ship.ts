@@ -96,3 +96,26 @@ export async function shipReport(report: ScanReport, opts: ShipOptions): Promise
     await sink.close();
   }
 }
+
+/**
+ * What `scan --ship` calls: the CloudWatch settings and state directory come from the config file (the same
+ * `cloudwatch` section `watch` uses), then one line on stderr says what happened.
+ */
+export async function shipFromCli(
+  report: ScanReport,
+  opts: { configFile?: string; stateDir?: string; root: string; log: Logger; stderr: NodeJS.WritableStream },
+): Promise<ShipResult> {
+  const { loadConfig } = await import('../../config.js');
+  const { config } = await loadConfig({
+    ...(opts.configFile ? { file: opts.configFile } : {}),
+    overrides: opts.stateDir ? { stateDir: opts.stateDir } : {},
+  });
+  const res = await shipReport(report, { config: config.cloudwatch, stateDir: config.stateDir, log: opts.log, root: opts.root });
+  opts.stderr.write(
+    `shipped ${res.events} finding${res.events === 1 ? '' : 's'} to CloudWatch Logs ${res.logGroup} (stream ${res.logStream}): ` +
+      `${res.delivered} delivered` +
+      (res.pending > 0 ? `, ${res.pending} still spooled in ${config.stateDir} (sent by the next scan --ship)` : '') +
+      '\n',
+  );
+  return res;
+}
