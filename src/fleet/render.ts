@@ -34,8 +34,12 @@ export function renderFleetText(r: FleetReport): string {
   if (r.causes.length) {
     out.push('Fleet-wide causes (by number of instances):');
     const wn = Math.max(...r.causes.map((c) => String(c.instances).length));
+    const wc = Math.max(...r.causes.map((c) => c.category.length));
     for (const c of r.causes) {
-      out.push(`  ${String(c.instances).padStart(wn)} instance${c.instances === 1 ? ' ' : 's'}  ${c.severity.padEnd(8)} ${c.category}  ${c.title}  (${c.count} lines; rule ${c.ruleId})`);
+      out.push(
+        `  ${String(c.instances).padStart(wn)} instance${c.instances === 1 ? ' ' : 's'}  ${c.severity.padEnd(8)} ${c.category.padEnd(wc)}  ` +
+          `${c.title}  (${c.count} line${c.count === 1 ? '' : 's'}; rule ${c.ruleId})`,
+      );
     }
   } else {
     out.push('Fleet-wide causes: none found on the instances that answered.');
