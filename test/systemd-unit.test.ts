@@ -121,6 +121,14 @@ describe('systemd unit', () => {
     expect(readFileSync('systemd/config.yaml', 'utf8')).not.toMatch(/\{\{/);
   });
 
+  it("the unit's ExecStartPre accepts the example config (the real bundle's validate)", () => {
+    const pre = value(MAIN, 'ExecStartPre')[0]!.split(' ');
+    expect(pre.slice(1)).toEqual(['validate', '--config', '/etc/ecs-triage/config.yaml']);
+    const r = spawnSync(process.execPath, ['dist/ecs-triage.mjs', 'validate', '--config', 'systemd/config.yaml'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
   it.runIf(haveAnalyze)('systemd-analyze is the real one', () => {
     expect(execFileSync('systemd-analyze', ['--version'], { encoding: 'utf8' })).toMatch(/^systemd \d+/);
   });
