@@ -99,6 +99,8 @@ describe('genuine dockerd 20.10 output (fixtures/recorded)', () => {
     expect(causes('dockerd-push-success.log')).toEqual([]);
     expect(causes('dockerd-startup.log')).toEqual([]);
     expect(causes('dockerd-container-lifecycle.log')).toEqual([]);
+    // A layer download that failed once and then resumed is not a cause.
+    expect(causes('dockerd-pull-blob-truncated-then-resumed.log')).toEqual([]);
   });
 
   it.each([
@@ -125,6 +127,9 @@ describe('genuine dockerd 20.10 output (fixtures/recorded)', () => {
     ['dockerd-pull-no-space-download.log', 'no-space-left-on-device'],
     ['dockerd-pull-no-space-extract.log', 'no-space-left-on-device'],
     ['dockerd-container-log-disk-full.log', 'no-space-left-on-device'],
+    ['dockerd-pull-blob-missing.log', 'registry-layer-unknown-blob'],
+    ['dockerd-pull-blob-corrupt-digest-mismatch.log', 'registry-layer-verification-failed'],
+    ['dockerd-pull-blob-truncated-every-attempt.log', 'registry-download-unexpected-eof'],
   ])('%s → %s', (file, ruleId) => {
     const found = causes(file);
     expect(found.length).toBeGreaterThan(0);
