@@ -103,7 +103,7 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'tail.pollIntervalMs', kind: { t: 'ms', min: 100 }, default: 10000, help: 'Safety-net re-stat of every followed path, in case a change notification is lost.' },
   { key: 'tail.readChunkBytes', kind: { t: 'bytes', min: 4096 }, default: MiB, help: 'Read size per call.' },
   { key: 'tail.retryUnreadableMs', kind: { t: 'ms', min: 100 }, default: 30000, help: 'An unreadable file (permissions, I/O error) is reported and retried after this delay.' },
-  { key: 'journal.enabled', kind: { t: 'enum', values: ['auto', 'on', 'off'] }, default: 'auto', help: '`auto`: read journald when the root is `/` and `journalctl` runs; otherwise follow `journal.fallbackFile`.' },
+  { key: 'journal.enabled', kind: { t: 'enum', values: ['auto', 'on', 'off'] }, default: 'auto', help: '`auto`: read journald when the root is `/` and `/run/systemd/journal` exists; otherwise follow `journal.fallbackFile`. `on` forces the journal (with any root), `off` the file.' },
   { key: 'journal.command', kind: { t: 'string' }, default: 'journalctl', help: 'The journalctl program (looked up on PATH).' },
   { key: 'journal.units', kind: { t: 'list' }, default: ['docker', 'containerd'], help: 'Units whose messages are read (`-u`).' },
   { key: 'journal.kernel', kind: { t: 'bool' }, default: true, help: 'Also read kernel messages (`-k`: the OOM killer).' },
@@ -182,6 +182,8 @@ function coerce(spec: KeySpec, v: unknown, file?: string): unknown {
       if (typeof v !== 'string' || v === '') bad(`expected a non-empty string, got ${typeName(v)}`);
       return v;
     case 'enum':
+      // YAML 1.1 habits: `on`/`off` unquoted may arrive as booleans.
+      if (typeof v === 'boolean' && k.values.includes('on')) v = v ? 'on' : 'off';
       if (typeof v !== 'string' || !k.values.includes(v)) bad(`expected one of ${k.values.join(', ')}, got ${JSON.stringify(v)}`);
       return v;
     case 'bool':

@@ -30,7 +30,7 @@ function rssMb(pid) {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function setup(work, name) {
+function setup(work, name, statusMs = 500) {
   const base = path.join(work, name);
   rmSync(base, { recursive: true, force: true });
   const root = path.join(base, 'root');
@@ -39,7 +39,9 @@ function setup(work, name) {
   const log = path.join(root, 'var/log/ecs/ecs-agent.log');
   writeFileSync(log, '');
   const config = path.join(base, 'config.yaml');
-  writeFileSync(config, 'sinks: [stdout]\nstatus:\n  intervalMs: 500\njournal:\n  enabled: "off"\n');
+  // Idle runs with the default status interval; the load runs poll status.json to see when the daemon caught up.
+  const status = statusMs ? `status:\n  intervalMs: ${statusMs}\n` : '';
+  writeFileSync(config, `sinks: [stdout]\n${status}journal:\n  enabled: "off"\n`);
   return { root, state, log, config };
 }
 
@@ -107,11 +109,16 @@ export async function run({ log, work }) {
 
   // ---- idle ----
   {
-    const env = setup(work, 'idle');
+    const env = setup(work, 'idle', 0);
     const d = await start(env);
     const ref = spawn(process.execPath, ['-e', 'setInterval(() => {}, 10000)'], { stdio: 'ignore' });
-    await sleep(3000);
+    // V8 runs its memory-reducer GCs in the first half minute after start-up (~70 ms here): reported apart,
+    // so the idle figure is the steady state a daemon that runs for months has.
+    const settleS = Number(process.env.BENCH_WATCH_SETTLE_S ?? 30);
+    const s0 = cpuTicks(d.child.pid);
+    await sleep(settleS * 1000);
     const a = cpuTicks(d.child.pid);
+    const settleMs = ((a - s0) / TICK) * 1000;
     const ra = cpuTicks(ref.pid);
     const t0 = performance.now();
     await sleep(idleS * 1000);
@@ -121,7 +128,7 @@ export async function run({ log, work }) {
     const rss = rssMb(d.child.pid);
     ref.kill();
     await stop(d);
-    log(`watch idle: CPU ${cpu.toFixed(3)} % of one core over ${secs.toFixed(0)} s (target < 0.1 %; idle node reference ${refCpu.toFixed(3)} %), RSS ${rss.toFixed(1)} MB (target < 80 MB); CPU tick ${1000 / TICK} ms`);
+    log(`watch idle: CPU ${cpu.toFixed(3)} % of one core over ${secs.toFixed(0)} s (target < 0.1 %; idle node reference ${refCpu.toFixed(3)} %), RSS ${rss.toFixed(1)} MB (target < 80 MB); CPU tick ${1000 / TICK} ms; first ${settleS} s after start-up: ${settleMs.toFixed(0)} ms CPU`);
   }
 
   // ---- sustained 20,000 lines/s, then burst capacity ----

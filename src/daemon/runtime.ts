@@ -57,7 +57,7 @@ export class Daemon {
   private timers: NodeJS.Timeout[] = [];
   private stopRequested: (() => void) | undefined;
   private readonly stopped: Promise<void>;
-  private savedSignature = '';
+  private savedVersion = -1;
   private lastSavedAt: string | undefined;
   private saveError: string | undefined;
   private lastSaveWarn = 0;
@@ -220,14 +220,15 @@ export class Daemon {
   /** Writes the state file if a position moved. Never throws: a full disk is logged and retried next time. */
   private saveCheckpoints(force = false): Promise<void> {
     if (this.saving) return this.saving;
+    // Idle cost matters: compare counters first, build and serialise the state only when something moved.
+    const version = this.files.version() + (this.journalProgress?.version ?? 0) + this.checksVersion;
+    if (!force && version === this.savedVersion) return Promise.resolve();
     const state = this.buildState();
-    const signature = JSON.stringify([state.files.map((f) => [f.dev, f.ino, f.fp, f.offset]), state.journal, this.checksVersion]);
-    if (!force && signature === this.savedSignature) return Promise.resolve();
     this.saving = this.store
       .save(state)
       .then(
         () => {
-          this.savedSignature = signature;
+          this.savedVersion = version;
           this.lastSavedAt = new Date().toISOString();
           if (this.saveError) this.log.info('state file written again', { file: this.store.file });
           this.saveError = undefined;
