@@ -44,6 +44,8 @@ function hostRoot(base: string, name: string, lines: string[]): string {
   return root;
 }
 
+/** Fixture logs are dated; a window this long takes all of them. */
+const SINCE = '3650d';
 const id = (n: number): string => `i-0${n.toString(16).padStart(16, '0')}`;
 
 let work: string;
@@ -53,17 +55,22 @@ const direct = new Map<string, ScanSummary>();
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'ecs-triage-fleet-'));
-  roots = {
-    ecr: hostRoot(work, 'ecr-auth-denied', [LINES.info(), LINES.ecrDenied(), LINES.ecrDenied()]),
-    tag: hostRoot(work, 'image-tag-deleted', [LINES.tagDeleted(), LINES.info()]),
-    rate: hostRoot(work, 'rate-limited', [LINES.rateLimited(), LINES.ecrDenied()]),
-    healthy: hostRoot(work, 'healthy', [LINES.info()]),
+  // The shared fixture hosts when they are there; roots written here otherwise (same causes, recent times).
+  const fixture = (name: string, fallback: string[]): string => {
+    const dir = path.resolve('fixtures/hosts', name);
+    return existsSync(path.join(dir, 'var')) ? dir : hostRoot(work, name, fallback);
   };
-  // The shared fixture, when it is there (written by the host-checks work), adds a host-check answer.
-  const fixture = path.resolve('fixtures/hosts/disk-full-container-logs');
-  if (existsSync(fixture)) roots.disk = fixture;
+  roots = {
+    ecr: fixture('ecr-auth-denied', [LINES.info(), LINES.ecrDenied(), LINES.ecrDenied()]),
+    tag: fixture('image-tag-deleted', [LINES.tagDeleted(), LINES.info()]),
+    rate: fixture('dockerhub-rate-limit', [LINES.rateLimited(), LINES.ecrDenied()]),
+    healthy: fixture('healthy', [LINES.info()]),
+    disk: fixture('disk-full-container-logs', [LINES.info()]),
+    // Always written here: a host with three causes, one shared with ecr-auth-denied.
+    mixed: hostRoot(work, 'mixed', [LINES.rateLimited(), LINES.ecrDenied(), LINES.tagDeleted()]),
+  };
   for (const [name, root] of Object.entries(roots)) {
-    const { stdout } = await run(process.execPath, [BUNDLE, 'scan', '--root', root, '--since', '2h', '--format', 'summary', '--fail-on', 'never']);
+    const { stdout } = await run(process.execPath, [BUNDLE, 'scan', '--root', root, '--since', SINCE, '--format', 'summary', '--fail-on', 'never']);
     direct.set(name, JSON.parse(stdout) as ScanSummary);
   }
 });
@@ -72,19 +79,19 @@ afterAll(() => {
   // temp dirs are left for inspection on failure; the OS cleans tmp
 });
 
-/** The cluster of ten: five answer, five don't, each for a different reason. */
+/** The cluster of ten: six answer (from the fixture hosts), four don't, each for a different reason. */
 function prodCluster(): Array<FakeInstance & { expect: string }> {
   return [
     { id: id(1), root: roots.ecr!, expect: 'ecr' },
     { id: id(2), root: roots.ecr!, expect: 'ecr' },
     { id: id(3), root: roots.tag!, expect: 'tag' },
-    { id: id(4), root: roots.rate!, expect: 'rate' },
-    { id: id(5), root: roots.disk ?? roots.healthy!, expect: roots.disk ? 'disk' : 'healthy' },
-    { id: id(6), fault: 'not-managed', expect: 'unreachable' },
-    { id: id(7), fault: 'undeliverable', expect: 'unreachable' },
-    { id: id(8), fault: 'delivery-timeout', expect: 'unreachable' },
-    { id: id(9), fault: 'hang', expect: 'failed' },
-    { id: id(10), fault: 'not-installed', expect: 'failed' },
+    { id: id(4), root: roots.mixed!, expect: 'mixed' },
+    { id: id(5), root: roots.healthy!, expect: 'healthy' },
+    { id: id(6), root: roots.disk!, expect: 'disk' },
+    { id: id(7), fault: 'not-managed', expect: 'unreachable' },
+    { id: id(8), fault: 'undeliverable', expect: 'unreachable' },
+    { id: id(9), fault: 'delivery-timeout', expect: 'unreachable' },
+    { id: id(10), fault: 'hang', expect: 'failed' },
   ];
 }
 
@@ -163,7 +170,7 @@ describe('fleet scan --cluster prod (ten instances)', () => {
         {
           target: { kind: 'cluster', cluster: 'prod' },
           document: 'AWS-RunShellScript',
-          since: '2h',
+          since: SINCE,
           maxConcurrency: '10',
           maxErrors: '100%',
           timeoutSeconds: 400,
@@ -171,7 +178,7 @@ describe('fleet scan --cluster prod (ten instances)', () => {
         },
         silentLogger,
       ),
-      cli(['--cluster', 'prod', '--poll-interval', '100ms', '--timeout', '400'], s.ssm, s.ecs),
+      cli(['--cluster', 'prod', '--since', SINCE, '--poll-interval', '100ms', '--timeout', '400'], s.ssm, s.ecs),
     ]);
   }, 60_000);
   afterAll(async () => {
@@ -182,26 +189,35 @@ describe('fleet scan --cluster prod (ten instances)', () => {
   it('answers for every instance, each with the right state', () => {
     expect(report.instances.map((i) => i.instanceId).sort()).toEqual(cluster().map((i) => i.id).sort());
     for (const inst of cluster()) expectAgrees(report.instances.find((r) => r.instanceId === inst.id)!, inst.expect);
-    expect(report.totals).toEqual({ instances: 10, answered: 5, withFindings: roots.disk ? 5 : 4, unreachable: 3, failed: 2 });
+    const withFindings = cluster().filter((i) => direct.get(i.expect)?.findings.length).length;
+    expect(report.totals).toEqual({ instances: 10, answered: 6, withFindings, unreachable: 3, failed: 1 });
   });
 
   it('names why each unreachable or failed instance did not answer', () => {
-    const reason = (n: number) => report.instances.find((r) => r.instanceId === id(n))!;
-    expect(reason(6).reason).toMatch(/not a managed instance: no SSM agent registered/);
-    expect(reason(7)).toMatchObject({ state: 'unreachable', status: 'Undeliverable' });
-    expect(reason(8)).toMatchObject({ state: 'unreachable', status: 'DeliveryTimedOut' });
-    expect(reason(9)).toMatchObject({ state: 'failed', status: 'ExecutionTimedOut' });
-    expect(reason(10).state).toBe('failed');
-    expect(reason(10).reason).toMatch(/^exit 3: ecs-triage is not installed on this instance/);
+    const row = (n: number) => report.instances.find((r) => r.instanceId === id(n))!;
+    expect(row(7).reason).toMatch(/not a managed instance: no SSM agent registered/);
+    expect(row(8)).toMatchObject({ state: 'unreachable', status: 'Undeliverable' });
+    expect(row(9)).toMatchObject({ state: 'unreachable', status: 'DeliveryTimedOut' });
+    expect(row(10)).toMatchObject({ state: 'failed', status: 'ExecutionTimedOut', reason: expect.stringMatching(/did not finish/) });
   });
 
-  it('ranks fleet-wide causes by the number of instances', () => {
-    const top = report.causes[0]!;
-    expect(top).toMatchObject({ category: 'registry_auth_denied', ruleId: 'ecr-get-authorization-token-denied', instances: 3, count: 5 });
-    expect(top.instanceIds.sort()).toEqual([id(1), id(2), id(4)]);
-    expect(report.causes.find((c) => c.category === 'image_not_found')).toMatchObject({ instances: 1, instanceIds: [id(3)] });
-    expect(report.causes.find((c) => c.category === 'rate_limited')).toMatchObject({ instances: 1, instanceIds: [id(4)] });
+  it('ranks fleet-wide causes by the number of instances, with the counts the instances reported', () => {
+    // Independent oracle: the per-host summaries from running scan directly on each root.
+    const want = new Map<string, { instances: number; count: number }>();
+    for (const inst of cluster()) {
+      for (const f of direct.get(inst.expect)?.findings ?? []) {
+        const w = want.get(f.ruleId) ?? { instances: 0, count: 0 };
+        w.instances++;
+        w.count += f.count;
+        want.set(f.ruleId, w);
+      }
+    }
+    expect(Object.fromEntries(report.causes.map((c) => [c.ruleId, { instances: c.instances, count: c.count }]))).toEqual(Object.fromEntries(want));
     for (let i = 1; i < report.causes.length; i++) expect(report.causes[i - 1]!.instances).toBeGreaterThanOrEqual(report.causes[i]!.instances);
+    // ecr-auth-denied on two hosts and the mixed host: the shared cause comes first.
+    expect(report.causes[0]).toMatchObject({ category: 'registry_auth_denied', ruleId: 'ecr-get-authorization-token-denied', instances: 3 });
+    expect(report.causes[0]!.instanceIds.sort()).toEqual([id(1), id(2), id(4)]);
+    expect(report.causes.find((c) => c.ruleId === 'registry-manifest-unknown')).toMatchObject({ instances: 2 });
   });
 
   it('resolves the cluster through paged ListContainerInstances and one DescribeContainerInstances', () => {
@@ -215,7 +231,7 @@ describe('fleet scan --cluster prod (ten instances)', () => {
     const sends = s.ssm.calls.filter((c) => c.op === 'SendCommand').map((c) => c.body);
     expect(sends.length).toBe(2); // one per run (library and CLI)
     for (const b of sends) {
-      expect((b.InstanceIds as string[]).sort()).toEqual([1, 2, 3, 4, 5, 7, 8, 9, 10].map(id).sort());
+      expect((b.InstanceIds as string[]).sort()).toEqual([1, 2, 3, 4, 5, 6, 8, 9, 10].map(id).sort());
       expect(b).toMatchObject({ DocumentName: 'AWS-RunShellScript', MaxConcurrency: '10', MaxErrors: '100%', TimeoutSeconds: 400 });
       expect((b.Parameters as Record<string, string[]>).executionTimeout).toEqual(['400']);
     }
@@ -227,18 +243,21 @@ describe('fleet scan --cluster prod (ten instances)', () => {
     expect(lines[0]).toMatch(/^INSTANCE\s+STATUS\s+TOP CAUSES/);
     for (const inst of cluster()) expect(lines.filter((l) => l.startsWith(inst.id)), inst.id).toHaveLength(1);
     const row = (n: number) => lines.find((l) => l.startsWith(id(n)))!;
-    expect(row(1)).toMatch(/\berror\s+registry_auth_denied \(2\)/);
-    expect(row(3)).toMatch(/image_not_found \(1\)/);
-    expect(row(4)).toMatch(/rate_limited \(1\)/);
+    expect(row(1)).toMatch(/\berror\s+registry_auth_denied \(\d+\)/);
+    expect(row(3)).toMatch(/\berror\s+image_not_found \(\d+\)/);
     expect(row(4)).toMatch(/registry_auth_denied \(1\)/);
+    expect(row(4)).toMatch(/rate_limited \(1\)/);
+    expect(row(4)).toMatch(/image_not_found \(1\)/);
+    expect(row(5)).toMatch(/\sok\s+-$/);
     expect(row(2)).toContain('[ECS agent disconnected]');
-    expect(row(6)).toMatch(/UNREACHABLE NotManaged\s+not a managed instance/);
-    expect(row(7)).toMatch(/UNREACHABLE Undeliverable/);
-    expect(row(8)).toMatch(/UNREACHABLE DeliveryTimedOut/);
-    expect(row(9)).toMatch(/FAILED ExecutionTimedOut/);
-    expect(row(10)).toMatch(/FAILED Failed\s+exit 3: ecs-triage is not installed/);
+    expect(row(7)).toMatch(/UNREACHABLE NotManaged\s+not a managed instance/);
+    expect(row(8)).toMatch(/UNREACHABLE Undeliverable/);
+    expect(row(9)).toMatch(/UNREACHABLE DeliveryTimedOut/);
+    expect(row(10)).toMatch(/FAILED ExecutionTimedOut/);
+    // Worst first: the healthy instance is the last row.
+    expect(lines.slice(1, 11).map((l) => l.split(/\s+/)[0]).indexOf(id(5))).toBe(9);
     expect(text.stdout).toMatch(/Fleet-wide causes \(by number of instances\):\n\s+3 instances\s+error\s+registry_auth_denied/);
-    expect(text.stdout).toMatch(/10 instances: 5 answered \(\d with findings\), 3 unreachable, 2 failed; SSM command [0-9a-f-]{36}/);
+    expect(text.stdout).toMatch(/10 instances: 6 answered \(\d with findings\), 3 unreachable, 1 failed; SSM command [0-9a-f-]{36}/);
     // The library's table is the CLI's table.
     expect(renderFleetText(report).split('\n').slice(0, 11).map((l) => l.split(/\s+/)[0])).toEqual(lines.slice(0, 11).map((l) => l.split(/\s+/)[0]));
   });
@@ -293,6 +312,7 @@ describe('fleet scan details', () => {
       expect(sizes).toEqual([50, 50, 20]);
       expect(report.instances).toHaveLength(120);
       expect(report.totals.failed).toBe(120);
+      expect(report.instances[0]!.reason).toBe('exit 3: ecs-triage is not installed on this instance (run the ecs-triage-Install document)');
       expect(report.commandIds).toHaveLength(3);
       // DescribeInstanceInformation pages of at most 50.
       for (const c of s.ssm.calls.filter((x) => x.op === 'DescribeInstanceInformation')) {
