@@ -1,6 +1,7 @@
 // A real process around the CloudWatch sink, for crash/restart tests and the benchmark. Bundled with esbuild
 // by the test, then run with `node harness.mjs '<json args>'`. Prints `written N` after each write() resolved
 // (the events are on disk by then), `all-written`, and with `drain` a final `stats {json}` line.
+import { readFile } from 'node:fs/promises';
 import { createCloudWatchSink } from '../../src/sinks/cloudwatch/index.js';
 import { createLogger } from '../../src/log.js';
 import { TEST_IDENTITY, makeEvent } from './cloudwatch-fixtures.js';
@@ -49,7 +50,9 @@ if (args.drain) {
     if (sink.health().pending > 0) await new Promise((r) => setTimeout(r, 50));
   }
   await sink.close();
-  process.stdout.write(`stats ${JSON.stringify({ ...sink.stats, fills: undefined, rss: process.memoryUsage().rss })}\n`);
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(await readFile('/proc/self/status', 'utf8').catch(() => ''));
+  const peakRss = hwm ? Number(hwm[1]) * 1024 : undefined;
+  process.stdout.write(`stats ${JSON.stringify({ ...sink.stats, fills: undefined, rss: process.memoryUsage().rss, peakRss })}\n`);
 } else {
   // Stay alive (retrying in the background) until the test kills us.
   setInterval(() => undefined, 1 << 30);

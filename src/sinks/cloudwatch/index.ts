@@ -156,20 +156,15 @@ export class CloudWatchSink implements Sink {
   async write(events: readonly TriageEvent[], opts: { timestamp?: number } = {}): Promise<void> {
     if (events.length === 0) return;
     const enc = { namespace: this.settings.metricsNamespace, emf: this.settings.emf, ...opts };
-    const wire: WireEvent[] = new Array(events.length);
-    let bytes = 0;
-    for (let i = 0; i < events.length; i++) {
-      wire[i] = encodeEvent(events[i]!, this.identity, enc);
-      bytes += wire[i]!.message.length + 16;
-    }
     // Backpressure, not loss, while CloudWatch keeps up: a writer faster than the network waits for acks.
     // Only when delivery is failing does the spool fill up and drop its oldest events.
+    const estimate = events.length * 2048;
     const highWater = this.settings.spoolMaxBytes * 0.9;
-    while (this.failing === undefined && !this.stopping && this.spool.unackedBytes > 0 && this.spool.unackedBytes + bytes > highWater) {
+    while (this.failing === undefined && !this.stopping && this.spool.unackedBytes > 0 && this.spool.unackedBytes + estimate > highWater) {
       this.poke();
       await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
     }
-    await this.spool.append(wire);
+    await this.spool.append({ length: events.length, get: (i) => encodeEvent(events[i]!, this.identity, enc) });
     this.stats.droppedSpoolFull = this.spool.dropped;
   }
 
@@ -254,17 +249,19 @@ export class CloudWatchSink implements Sink {
 
   private async loop(): Promise<void> {
     while (!this.stopping) {
-      const chunk = await this.spool.readChunk();
+      // Decide from the spool's counters whether to send now, before reading anything: a read builds a
+      // batch's worth of strings, and reading again at every wake-up would double the garbage.
+      const backlog = this.spool.pending >= MAX_BATCH_EVENTS || this.spool.unackedBytes >= MAX_BATCH_BYTES * 0.9;
+      const wait = this.settings.flushIntervalMs - (Date.now() - this.lastSend);
+      if (this.spool.pending > 0 && !backlog && wait > 0 && this.urgent === 0) {
+        await this.sleep(wait);
+        continue;
+      }
+      const chunk = this.spool.pending > 0 ? await this.spool.readChunk() : undefined;
       if (!chunk) {
         this.settleIdle();
         if (this.stopping) break;
         await this.sleep(this.settings.flushIntervalMs);
-        continue;
-      }
-      const full = chunk.records.length >= MAX_BATCH_EVENTS || chunkCost(chunk.records) >= MAX_BATCH_BYTES * 0.9;
-      const due = Date.now() - this.lastSend >= this.settings.flushIntervalMs;
-      if (!full && !due && this.urgent === 0) {
-        await this.sleep(this.settings.flushIntervalMs - (Date.now() - this.lastSend));
         continue;
       }
       try {
@@ -380,4 +377,3 @@ function batchCost(batch: readonly WireEvent[]): number {
   for (const e of batch) n += eventCost(e.message);
   return n;
 }
-const chunkCost = batchCost;

@@ -17,6 +17,15 @@ export interface Position {
   offset: number;
 }
 
+/**
+ * Records produced on demand (the sink encodes each event as the spool writes it), so that only one write's
+ * worth of encoded strings is alive at a time instead of a whole batch of events across the fsync.
+ */
+export interface LazyRecords {
+  length: number;
+  get(i: number): WireEvent;
+}
+
 export interface Chunk {
   records: WireEvent[];
   /** Where the chunk starts (the cursor when it was read). */
@@ -159,13 +168,14 @@ export class Spool {
   }
 
   /** Appends records durably; resolves after fdatasync. Appends are serialised in call order. */
-  append(records: readonly WireEvent[]): Promise<void> {
-    const run = this.writeChain.then(() => this.doAppend(records));
+  append(records: readonly WireEvent[] | LazyRecords): Promise<void> {
+    const src: LazyRecords = Array.isArray(records) ? { length: records.length, get: (i) => records[i]! } : (records as LazyRecords);
+    const run = this.writeChain.then(() => this.doAppend(src));
     this.writeChain = run.catch(() => undefined);
     return run;
   }
 
-  private async doAppend(records: readonly WireEvent[]): Promise<void> {
+  private async doAppend(records: LazyRecords): Promise<void> {
     if (records.length === 0) return;
     let i = 0;
     while (i < records.length) {
@@ -175,7 +185,7 @@ export class Spool {
       let n = 0;
       // Fill the active segment up to its size (at least one record per segment).
       while (i < records.length) {
-        const r = records[i]!;
+        const r = records.get(i);
         const line = `${r.timestamp}\t${r.message}\n`;
         const len = Buffer.byteLength(line, 'utf8');
         if (n > 0 && seg.size + bytes + len > this.segmentBytes) break;
@@ -183,7 +193,7 @@ export class Spool {
         bytes += len;
         n++;
         i++;
-        if (bytes >= 4 * 1024 * 1024) break; // bound the string built per write
+        if (bytes >= 256 * 1024) break; // bound the string built per write: memory, not syscalls, is what counts here
       }
       await this.writer!.write(parts.join(''), seg.size, 'utf8');
       seg.size += bytes;

@@ -1,0 +1,139 @@
+// Bench: the CloudWatch sink (issue 5) against the local CloudWatch Logs endpoint of the tests. Figures, not
+// assertions:
+//  - backlog: 100,000 events written at once by a real process (the sink harness of the tests); every
+//    PutLogEvents request's fill = max(bytes / 1,048,576, events / 10,000), min and median over all but the
+//    last request, and the request count beside its lower bound ceil(total bytes / limit);
+//  - RSS: the `watch` daemon as a real process, fed the same 5,000 distinct failures with `--sink file` and
+//    with `--sink cloudwatch`; peak RSS (VmHWM) of each, and the difference is what shipping costs.
+// The test server and harness are TypeScript: bundled here with esbuild (a dev dependency).
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const LIMIT_BYTES = 1_048_576;
+const LIMIT_EVENTS = 10_000;
+const env = {
+  ...process.env,
+  AWS_ACCESS_KEY_ID: 'AKIDTESTTESTTESTTEST',
+  AWS_SECRET_ACCESS_KEY: 'test-secret-not-real',
+  AWS_REGION: 'eu-west-1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  ECS_TRIAGE_LOG_LEVEL: 'warn',
+};
+
+async function bundle(work) {
+  const { build } = await import('esbuild');
+  const common = {
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    logLevel: 'error',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  };
+  const server = path.join(work, 'server.mjs');
+  const harness = path.join(work, 'harness.mjs');
+  await build({ ...common, entryPoints: [path.join(repo, 'test/servers/cloudwatch-logs.ts')], outfile: server });
+  await build({ ...common, entryPoints: [path.join(repo, 'test/servers/cloudwatch-sink-harness.ts')], outfile: harness });
+  return { server, harness };
+}
+
+function runHarness(harness, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [harness, JSON.stringify(args)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`harness exit ${code}: ${err}`))));
+  });
+}
+
+function vm(pid, key) {
+  const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+const fail = (tag) =>
+  `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
+
+async function watchPeak(work, name, sink, endpoint, count, delivered) {
+  const base = path.join(work, name);
+  rmSync(base, { recursive: true, force: true });
+  const root = path.join(base, 'root');
+  const state = path.join(base, 'state');
+  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
+  mkdirSync(path.dirname(log), { recursive: true });
+  writeFileSync(log, '');
+  const config = path.join(base, 'config.yaml');
+  writeFileSync(
+    config,
+    `sinks: [${sink}]\nstatus:\n  intervalMs: 500\njournal:\n  enabled: "off"\nchecks:\n  enabled: false\n` +
+      `cloudwatch:\n  logGroup: /bench/${name}\n  logStream: bench\n  endpoint: ${endpoint}\n  region: eu-west-1\n  flushIntervalMs: 500\n`,
+  );
+  const child = spawn(process.execPath, [path.join(repo, 'dist/ecs-triage.mjs'), 'watch', '--config', config, '--root', root, '--state-dir', state], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const statusFile = path.join(state, 'status.json');
+  const t0 = Date.now();
+  while (!(existsSync(statusFile) && JSON.parse(readFileSync(statusFile, 'utf8')).pid === child.pid)) {
+    if (Date.now() - t0 > 30000) throw new Error(`daemon did not start:\n${err}`);
+    await sleep(50);
+  }
+  const idle = vm(child.pid, 'VmRSS');
+  for (let i = 0; i < count; i += 500) {
+    appendFileSync(log, Array.from({ length: 500 }, (_, j) => fail(`t${i + j}`)).join('\n') + '\n');
+    await sleep(100);
+  }
+  const t1 = Date.now();
+  while (delivered(base) < count) {
+    if (Date.now() - t1 > 60000) throw new Error(`${name}: only ${delivered(base)} of ${count} delivered:\n${err}`);
+    await sleep(100);
+  }
+  const peak = vm(child.pid, 'VmHWM');
+  child.kill('SIGTERM');
+  await new Promise((r) => child.on('exit', r));
+  return { idle, peak };
+}
+
+export async function run({ log, work }) {
+  mkdirSync(work, { recursive: true });
+  const { server: serverFile, harness } = await bundle(work);
+  const { CloudWatchLogsServer } = await import(pathToFileURL(serverFile).href);
+  const server = new CloudWatchLogsServer();
+  await server.start();
+  try {
+    // Backlog: 100,000 events written in one go.
+    const t0 = Date.now();
+    const out = await runHarness(harness, { endpoint: server.endpoint, stateDir: path.join(work, 'backlog'), from: 0, to: 100_000, per: 5000, drain: true });
+    const ms = Date.now() - t0;
+    const stats = JSON.parse(out.split('\n').find((l) => l.startsWith('stats ')).slice(6));
+    const puts = server.puts.filter((p) => p.outcome === 'ok');
+    const fills = puts.slice(0, -1).map((p) => Math.max(p.bytes / LIMIT_BYTES, p.events / LIMIT_EVENTS)).sort((a, b) => a - b);
+    const total = puts.reduce((n, p) => n + p.bytes, 0);
+    const pct = (x) => `${(x * 100).toFixed(1)} %`;
+    log(`backlog: ${stats.delivered} events in ${puts.length} requests (lower bound ${Math.ceil(total / LIMIT_BYTES)}), ${(total / 1048576).toFixed(1)} MiB, ${ms} ms incl. process start`);
+    log(`backlog: batch fill min ${pct(fills[0] ?? 1)}, median ${pct(fills[Math.floor(fills.length / 2)] ?? 1)} (target >= 90 %); invalid requests: ${server.violations.length}`);
+    log(`backlog: harness process peak RSS ${(stats.rss / 1048576).toFixed(0)} MB (100,000 events held only on disk)`);
+
+    // RSS: watch with the file sink vs the CloudWatch sink, same input.
+    const count = 5000;
+    const file = await watchPeak(work, 'file', 'file', server.endpoint, count, (base) => {
+      const f = path.join(base, 'state/events.jsonl');
+      return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0;
+    });
+    const cw = await watchPeak(work, 'cloudwatch', 'cloudwatch', server.endpoint, count, () => server.events('/bench/cloudwatch').length);
+    log(`rss: watch --sink file: idle ${file.idle.toFixed(0)} MB, peak ${file.peak.toFixed(0)} MB (reference)`);
+    log(`rss: watch --sink cloudwatch: idle ${cw.idle.toFixed(0)} MB, peak ${cw.peak.toFixed(0)} MB`);
+    log(`rss: shipping adds ${(cw.peak - file.peak).toFixed(1)} MB at peak (target < 20 MB), ${count} events`);
+  } finally {
+    await server.stop();
+  }
+}
