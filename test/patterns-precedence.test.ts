@@ -99,6 +99,7 @@ describe('genuine dockerd 20.10 output (fixtures/recorded)', () => {
     expect(causes('dockerd-push-success.log')).toEqual([]);
     expect(causes('dockerd-startup.log')).toEqual([]);
     expect(causes('dockerd-container-lifecycle.log')).toEqual([]);
+    expect(causes('dockerd-containerd-killed.log')).toEqual([]);
     // A layer download that failed once and then resumed is not a cause.
     expect(causes('dockerd-pull-blob-truncated-then-resumed.log')).toEqual([]);
   });
@@ -127,6 +128,8 @@ describe('genuine dockerd 20.10 output (fixtures/recorded)', () => {
     ['dockerd-pull-no-space-download.log', 'no-space-left-on-device'],
     ['dockerd-pull-no-space-extract.log', 'no-space-left-on-device'],
     ['dockerd-container-log-disk-full.log', 'no-space-left-on-device'],
+    ['dockerd-pull-dns-timeout.log', 'dns-lookup-timeout'],
+    ['dockerd-pull-token-server-dial-timeout.log', 'registry-request-canceled'],
     ['dockerd-pull-blob-missing.log', 'registry-layer-unknown-blob'],
     ['dockerd-pull-blob-corrupt-digest-mismatch.log', 'registry-layer-verification-failed'],
     ['dockerd-pull-blob-truncated-every-attempt.log', 'registry-download-unexpected-eof'],
