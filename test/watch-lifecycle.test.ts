@@ -158,6 +158,10 @@ describe('watch lifecycle', () => {
     appendFileSync(log, failLine('s1') + '\n');
     await waitFor('event', () => readEvents(state).length === 1, 10000, d);
     await sleep(500);
+    // One daemon per state directory.
+    const second = startDaemon(['--config', config, '--root', root, '--state-dir', state]);
+    expect((await second.exited).code).toBe(2);
+    expect(second.stderr()).toMatch(/another ecs-triage watch \(pid \d+\) uses this state directory/);
     const running = await cli(['status', '--state-dir', state]);
     expect(running.code).toBe(0);
     expect(running.stdout).toMatch(/ecs-triage watch: running/);

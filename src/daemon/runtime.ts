@@ -17,6 +17,7 @@ import { Aggregator } from '../aggregate.js';
 import { Delivery } from './delivery.js';
 import { FileSources, type Cursor, type FileSourceTarget } from './file-sources.js';
 import { HostCheckScheduler, type RunChecks } from './host-checks.js';
+import { lockStateDir } from './lock.js';
 import { Progress, type Ticket } from './progress.js';
 import { writeStatus, type DaemonStatus, type SourceStatus } from './status-file.js';
 
@@ -63,6 +64,7 @@ export class Daemon {
   private lastSaveWarn = 0;
   private saving: Promise<void> | undefined;
   private checksVersion = 0;
+  private unlock: (() => Promise<void>) | undefined;
   private reloading = false;
   private readonly counters = { lines: 0, matched: 0, events: 0 };
 
@@ -78,6 +80,20 @@ export class Daemon {
     const cfg = this.config;
     const rules = await loadRuleSet(cfg.patternsDir);
     this.classifier = new LineClassifier(rules);
+    this.unlock = await lockStateDir(cfg.stateDir);
+    try {
+      await this.startAll(rules.rules.length);
+    } catch (err) {
+      // Leave nothing running (timers, watchers, child processes) so the process can exit with the error.
+      await this.abort();
+      throw err;
+    }
+    await this.stopped;
+    await this.shutdown();
+  }
+
+  private async startAll(ruleCount: number): Promise<void> {
+    const cfg = this.config;
     this.store = new CheckpointStore(cfg.stateDir, this.log);
     const { state, fresh, from } = await this.store.load();
     this.createdAt = state.createdAt;
@@ -104,7 +120,7 @@ export class Daemon {
       stateDir: cfg.stateDir,
       state: from,
       sinks: cfg.sinks.join(','),
-      rules: rules.rules.length,
+      rules: ruleCount,
       files: targets.map((t) => t.display).join(','),
       journal: useJournal,
     });
@@ -133,9 +149,18 @@ export class Daemon {
     this.timers.push(setInterval(() => void this.saveCheckpoints(), cfg.checkpoints.intervalMs));
     this.timers.push(setInterval(() => void this.writeStatusFile(), cfg.status.intervalMs));
     await this.writeStatusFile();
+  }
 
-    await this.stopped;
-    await this.shutdown();
+  private async abort(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.removeSignals();
+    await this.checks?.stop().catch(() => {});
+    await this.journal?.stop().catch(() => {});
+    await this.files?.stop(false).catch(() => {});
+    this.aggregator?.flush();
+    this.delivery?.stop();
+    await Promise.allSettled(this.sinks.map((s) => s.close()));
+    await this.unlock?.();
   }
 
   stop(reason = 'requested'): void {
@@ -384,6 +409,7 @@ export class Daemon {
       new Promise((resolve) => setTimeout(resolve, SINK_CLOSE_MS).unref()),
     ]);
     await this.writeStatusFile(new Date().toISOString());
+    await this.unlock?.();
     this.removeSignals();
     this.log.info('watch stopped', { ms: Date.now() - t0, events: this.counters.events, lines: this.counters.lines });
   }
