@@ -50,11 +50,16 @@ export async function createFileSink(opts: FileSinkOptions): Promise<Sink> {
   async function writeNow(events: readonly TriageEvent[]): Promise<void> {
     let text = '';
     const ids: string[] = [];
+    let dropped = 0;
     for (const ev of events) {
-      if (recent.has(ev.id)) continue;
+      if (recent.has(ev.id)) {
+        dropped++;
+        continue;
+      }
       ids.push(ev.id);
       text += JSON.stringify(ev) + '\n';
     }
+    if (dropped) opts.log.info('file sink: events re-sent after a restart were already in the file; not written again', { events: dropped });
     if (text === '') return;
     const buf = Buffer.from(text);
     if (size > 0 && size + buf.length > opts.maxBytes) await rotate();
