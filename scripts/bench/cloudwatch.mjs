@@ -61,7 +61,7 @@ function vm(pid, key) {
 const fail = (tag) =>
   `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
 
-async function watchPeak(work, name, sink, endpoint, count, delivered) {
+async function watchPeak(work, name, sink, endpoint, count, delivered, perTick = 500) {
   const base = path.join(work, name);
   rmSync(base, { recursive: true, force: true });
   const root = path.join(base, 'root');
@@ -88,8 +88,8 @@ async function watchPeak(work, name, sink, endpoint, count, delivered) {
     await sleep(50);
   }
   const idle = vm(child.pid, 'VmRSS');
-  for (let i = 0; i < count; i += 500) {
-    appendFileSync(log, Array.from({ length: 500 }, (_, j) => fail(`t${i + j}`)).join('\n') + '\n');
+  for (let i = 0; i < count; i += perTick) {
+    appendFileSync(log, Array.from({ length: perTick }, (_, j) => fail(`t${i + j}`)).join('\n') + '\n');
     await sleep(100);
   }
   const t1 = Date.now();
@@ -132,7 +132,14 @@ export async function run({ log, work }) {
     const cw = await watchPeak(work, 'cloudwatch', 'cloudwatch', server.endpoint, count, () => server.events('/bench/cloudwatch').length);
     log(`rss: watch --sink file: idle ${file.idle.toFixed(0)} MB, peak ${file.peak.toFixed(0)} MB (reference)`);
     log(`rss: watch --sink cloudwatch: idle ${cw.idle.toFixed(0)} MB, peak ${cw.peak.toFixed(0)} MB`);
-    log(`rss: shipping adds ${(cw.peak - file.peak).toFixed(1)} MB at peak (target < 20 MB), ${count} events`);
+    log(`rss: burst (${count} distinct findings in 1 s): shipping adds ${(cw.peak - file.peak).toFixed(1)} MB at peak (target < 20 MB)`);
+    // A steadier rate: 10 distinct findings per 100 ms for 20 s (already far more than a sick host produces).
+    const fileS = await watchPeak(work, 'file-steady', 'file', server.endpoint, 2000, (base) => {
+      const f = path.join(base, 'state/events.jsonl');
+      return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0;
+    }, 10);
+    const cwS = await watchPeak(work, 'cloudwatch-steady', 'cloudwatch', server.endpoint, 2000, () => server.events('/bench/cloudwatch-steady').length, 10);
+    log(`rss: steady (100 findings/s for 20 s): file peak ${fileS.peak.toFixed(0)} MB, cloudwatch peak ${cwS.peak.toFixed(0)} MB, shipping adds ${(cwS.peak - fileS.peak).toFixed(1)} MB`);
   } finally {
     await server.stop();
   }

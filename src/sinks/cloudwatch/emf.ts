@@ -23,22 +23,26 @@ function dimensionValue(v: string | undefined): string {
   return s.length > EMF_MAX_DIMENSION_VALUE_CHARS ? s.slice(0, EMF_MAX_DIMENSION_VALUE_CHARS) : s;
 }
 
+type Directives = EmfMembers['_aws']['CloudWatchMetrics'];
+// The directive is the same for every event of a namespace: build it once (this runs for every shipped event).
+const directives = new Map<string, Directives>();
+
+function directivesFor(namespace: string): Directives {
+  let d = directives.get(namespace);
+  if (!d) {
+    d = [{ Namespace: namespace, Dimensions: [[DIMENSION_CLUSTER, DIMENSION_CATEGORY], [DIMENSION_CATEGORY]], Metrics: [{ Name: METRIC_NAME, Unit: 'Count' }] }];
+    directives.set(namespace, d);
+  }
+  return d;
+}
+
 /** The top-level members to merge into an event so that it is a valid EMF document. */
 export function emfMembers(p: { namespace: string; timestamp: number; cluster?: string; category: string; count: number }): EmfMembers {
   return {
     Cluster: dimensionValue(p.cluster),
     Category: dimensionValue(p.category),
     Findings: p.count,
-    _aws: {
-      Timestamp: p.timestamp,
-      CloudWatchMetrics: [
-        {
-          Namespace: p.namespace,
-          Dimensions: [[DIMENSION_CLUSTER, DIMENSION_CATEGORY], [DIMENSION_CATEGORY]],
-          Metrics: [{ Name: METRIC_NAME, Unit: 'Count' }],
-        },
-      ],
-    },
+    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: directivesFor(p.namespace) },
   };
 }
 

@@ -56,6 +56,9 @@ const SEG_RE = /^(\d{16})\.seg$/;
 const segName = (i: number): string => `${String(i).padStart(16, '0')}.seg`;
 // Largest line: 13-digit time, tab, message, newline. A read buffer of one batch plus one line always holds a full batch.
 const READ_BUFFER_BYTES = MAX_BATCH_BYTES + MAX_MESSAGE_BYTES + 64;
+const MAX_LINE_BYTES = MAX_MESSAGE_BYTES + 32;
+/** One write() call's worth of lines. */
+const WRITE_CHUNK_BYTES = 256 * 1024;
 
 export interface SpoolOptions {
   maxBytes: number;
@@ -74,6 +77,7 @@ export class Spool {
   private writeChain: Promise<void> = Promise.resolve();
   private cursorChain: Promise<void> = Promise.resolve();
   private readBuf: Buffer | undefined;
+  private writeBuf: Buffer | undefined;
   private listeners: Array<() => void> = [];
   /** Events in the spool not yet acknowledged. */
   pending = 0;
@@ -177,29 +181,40 @@ export class Spool {
 
   private async doAppend(records: LazyRecords): Promise<void> {
     if (records.length === 0) return;
+    // Lines are written into one reused buffer, not built as strings and joined: the spool runs for every
+    // event, and string churn here showed up as megabytes of RSS in the daemon (scripts/bench/cloudwatch.mjs).
+    this.writeBuf ??= Buffer.allocUnsafe(WRITE_CHUNK_BYTES + MAX_LINE_BYTES);
+    const buf = this.writeBuf;
     let i = 0;
+    let carry: WireEvent | undefined;
     while (i < records.length) {
       const seg = await this.activeSegment();
-      const parts: string[] = [];
-      let bytes = 0;
+      let used = 0;
       let n = 0;
       // Fill the active segment up to its size (at least one record per segment).
-      while (i < records.length) {
-        const r = records.get(i);
-        const line = `${r.timestamp}\t${r.message}\n`;
-        const len = Buffer.byteLength(line, 'utf8');
-        if (n > 0 && seg.size + bytes + len > this.segmentBytes) break;
-        parts.push(line);
-        bytes += len;
+      while (i < records.length && used < WRITE_CHUNK_BYTES) {
+        const r = carry ?? records.get(i);
+        carry = undefined;
+        const ts = String(r.timestamp);
+        const msgBytes = Buffer.byteLength(r.message, 'utf8');
+        const len = ts.length + msgBytes + 2;
+        if (msgBytes > MAX_MESSAGE_BYTES) throw new TriageError(`spool: event of ${msgBytes} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit`);
+        if (n > 0 && seg.size + used + len > this.segmentBytes) {
+          carry = r;
+          break;
+        }
+        used += buf.write(ts, used, 'latin1');
+        buf[used++] = 0x09;
+        used += buf.write(r.message, used, 'utf8');
+        buf[used++] = 0x0a;
         n++;
         i++;
-        if (bytes >= 256 * 1024) break; // bound the string built per write: memory, not syscalls, is what counts here
       }
-      await this.writer!.write(parts.join(''), seg.size, 'utf8');
-      seg.size += bytes;
+      await this.writer!.write(buf, 0, used, seg.size);
+      seg.size += used;
       seg.lines += n;
       this.pending += n;
-      if (seg.size >= this.segmentBytes) {
+      if (seg.size >= this.segmentBytes || carry !== undefined) {
         await this.seal();
         await this.enforceLimit();
       }
