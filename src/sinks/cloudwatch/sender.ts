@@ -72,7 +72,7 @@ export class LogsSender {
   }
 
   /**
-   * Creates the group (and retention) and the stream. "Already exists" is success. A permission error on
+   * Creates the group (with the retention, when we create it) and the stream. "Already exists" is success. A permission error on
    * CreateLogGroup is only a warning: an instance role may be allowed to write to a group it cannot create.
    * Throws on errors worth retrying.
    */
@@ -93,8 +93,9 @@ export class LogsSender {
       }
     };
     const created = await tolerate('CreateLogGroup', () => this.client.send(new CreateLogGroupCommand({ logGroupName: logGroup })));
-    if (created) this.log.info('created CloudWatch log group', { logGroup });
-    if (retentionDays !== undefined) {
+    if (created) this.log.info('created CloudWatch log group', { logGroup, retentionDays });
+    // Retention is set on a group we create; an existing group keeps what its owner chose.
+    if (created && retentionDays !== undefined) {
       await tolerate('PutRetentionPolicy', () =>
         this.client.send(new PutRetentionPolicyCommand({ logGroupName: logGroup, retentionInDays: retentionDays })),
       );
