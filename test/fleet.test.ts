@@ -386,6 +386,31 @@ describe('fleet scan details', () => {
     }
   }, 60_000);
 
+  it('an invocation list it cannot read still gives a row per instance, with the error', async () => {
+    const instances: FakeInstance[] = [{ id: id(0x61), root: roots.healthy! }, { id: id(0x62), root: roots.healthy! }];
+    const ssm = await startSsmServer({
+      instances,
+      bundle: BUNDLE,
+      workDir: mkdtempSync(path.join(work, 'ssm-')),
+      failOps: { ListCommandInvocations: 'AccessDeniedException' },
+    });
+    const ecs = await startEcsServer({ clusters: {} });
+    try {
+      const report = await runFleetScan(
+        clients(ssm, ecs),
+        { target: { kind: 'instances', instanceIds: instances.map((i) => i.id) }, document: 'AWS-RunShellScript', since: '1h', maxConcurrency: '10', maxErrors: '0', timeoutSeconds: 60, pollIntervalMs: 50 },
+        silentLogger,
+      );
+      expect(report.instances.map((i) => [i.instanceId, i.reason])).toEqual([
+        [id(0x61), expect.stringMatching(/^could not follow the command: ssm:ListCommandInvocations: .*injected AccessDeniedException/)],
+        [id(0x62), expect.stringMatching(/^could not follow the command/)],
+      ]);
+    } finally {
+      await ssm.close();
+      await ecs.close();
+    }
+  }, 60_000);
+
   it('usage errors exit 2 without calling AWS', () => {
     const base = [BUNDLE, 'fleet', 'scan'];
     const env = { PATH: process.env.PATH, AWS_REGION: 'us-east-1' };

@@ -3,6 +3,7 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { Logger } from '../log.js';
+import { errorMessage } from '../errors.js';
 import { clusterInstances, type ClusterInstance } from './targets.js';
 import { checkManaged, sendToInstances, sendToTargets, type SentCommand, type Unsendable } from './send.js';
 import { followCommand } from './poll.js';
@@ -71,7 +72,20 @@ export async function runFleetScan(
   log.info('command sent', { commands: sent.map((s) => s.commandId).join(','), unsendable: unsendable.length });
 
   const deadline = Date.now() + (req.waitMs ?? (settings.timeoutSeconds + req.timeoutSeconds + 30) * 1000);
-  const outcomes = await Promise.all(sent.map((cmd) => followCommand(clients.ssm, cmd, { intervalMs: req.pollIntervalMs, deadline })));
+  const outcomes = await Promise.all(
+    sent.map((cmd) =>
+      followCommand(clients.ssm, cmd, { intervalMs: req.pollIntervalMs, deadline }).catch((err: unknown) => {
+        // One batch we cannot follow (throttled past the SDK's retries, access denied …) must not hide the others.
+        log.error('cannot follow command', { command: cmd.commandId, error: errorMessage(err) });
+        return (cmd.instanceIds ?? [`(targets of ${cmd.commandId})`]).map((instanceId) => ({
+          commandId: cmd.commandId,
+          instanceId,
+          status: 'Unknown',
+          gaveUp: `could not follow the command: ${errorMessage(err)}`,
+        }));
+      }),
+    ),
+  );
   for (const o of outcomes.flat()) results.push(interpretOutcome(o));
 
   for (const r of results) {

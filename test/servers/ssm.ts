@@ -47,6 +47,8 @@ export interface SsmServerOptions {
   invisibleMs?: number;
   /** Time scale for the document's timeouts: delivery/execution timeouts in seconds × this = ms. Default 1000. */
   msPerTimeoutSecond?: number;
+  /** Operations that always fail with this error name (HTTP 400), e.g. `{ ListCommandInvocations: 'AccessDeniedException' }`. */
+  failOps?: Record<string, string>;
 }
 
 interface Invocation {
@@ -263,6 +265,8 @@ export async function startSsmServer(opts: SsmServerOptions): Promise<SsmServer>
   const visible = (inv: Invocation): boolean => Date.now() >= inv.visibleAt;
 
   const server = await startJsonServer('AmazonSSM', (op, body) => {
+    const forced = opts.failOps?.[op];
+    if (forced) throw new AwsFault(forced, `injected ${forced} for ${op}`);
     switch (op) {
       case 'DescribeInstanceInformation': {
         const filters = (body.Filters ?? []) as Array<{ Key: string; Values: string[] }>;
