@@ -148,6 +148,18 @@ describe('insights', () => {
     expect(c.err).toMatch(/StartQuery: Log group \/missing does not exist/);
   });
 
+  it('says when the endpoint does not answer', async () => {
+    server.faults.outage = 'drop';
+    try {
+      const r = await cli(['insights', 'images-not-found', '--endpoint', server.endpoint]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^ecs-triage: StartQuery: /);
+      expect(r.err).toMatch(/hint: no answer from the CloudWatch Logs endpoint/);
+    } finally {
+      server.faults.outage = false;
+    }
+  });
+
   it('lists the pack without touching AWS', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'qpack-'));
     await writeFile(path.join(dir, 'only-one.yaml'), 'name: only-one\ntitle: Only one\nquery: fields @message | limit 1\n');

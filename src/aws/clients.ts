@@ -2,7 +2,7 @@
 // endpoint override, explicit HTTP timeouts, and the SDK's credential chain unless credentials are passed.
 // The SDK is imported lazily: commands that never call AWS must not pay its start-up cost.
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { ConfigError } from '../errors.js';
+import { AwsError, ConfigError, errorMessage } from '../errors.js';
 import type { Identity } from './identity.js';
 
 export interface ClientOptions {
@@ -63,4 +63,17 @@ export async function commandLogsClient(flags: { region?: string; endpoint?: str
     region = resolveRegion(undefined, env, await resolveIdentity({ env, timeoutMs: 500 }));
   }
   return createLogsClient({ region: requireRegion(region), ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) });
+}
+
+/** An SDK failure as a typed error whose hint fits the failure: permissions, or no route to the endpoint. */
+export function awsError(operation: string, err: unknown, permission?: string): AwsError {
+  const e = err as { name?: string; code?: string };
+  const name = e?.name ?? '';
+  let hint: string | undefined;
+  if (/AccessDenied|UnrecognizedClient|NotAuthorized|InvalidClientTokenId|ExpiredToken|InvalidSignature|CredentialsProviderError/.test(name)) {
+    hint = permission ? `check the credentials; the caller needs ${permission}` : 'check the credentials and their permissions';
+  } else if (name === 'TimeoutError' || /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH/.test(e?.code ?? '')) {
+    hint = 'no answer from the CloudWatch Logs endpoint: check the network path (NAT gateway or a VPC endpoint for logs) and --endpoint';
+  }
+  return new AwsError(operation, errorMessage(err), { cause: err, ...(hint ? { hint } : {}) });
 }

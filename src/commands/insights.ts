@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadQueryPack, renderQuery } from '../aws/query-pack.js';
-import { AwsError, UsageError, errorMessage } from '../errors.js';
+import { AwsError, UsageError } from '../errors.js';
 import { parseSince } from '../formats/time.js';
 import { CLOUDWATCH_DEFAULTS } from '../sinks/cloudwatch/options.js';
 
@@ -73,7 +73,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
       }
       const queryString = renderQuery(q, { ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.instance ? { instance: flags.instance } : {}) });
 
-      const [{ commandLogsClient }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
+      const [{ commandLogsClient, awsError }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
       const client = await commandLogsClient(flags);
       try {
         const started = await client
@@ -87,7 +87,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
             }),
           )
           .catch((err: unknown) => {
-            throw new AwsError('StartQuery', errorMessage(err), { cause: err, hint: 'the caller needs logs:StartQuery on the log group' });
+            throw awsError('StartQuery', err, 'logs:StartQuery on the log group');
           });
         const queryId = started.queryId!;
         let delay = 250;
@@ -95,7 +95,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
         let res;
         for (;;) {
           res = await client.send(new sdk.GetQueryResultsCommand({ queryId })).catch((err: unknown) => {
-            throw new AwsError('GetQueryResults', errorMessage(err), { cause: err });
+            throw awsError('GetQueryResults', err, 'logs:GetQueryResults');
           });
           if (TERMINAL.has(res.status ?? 'Unknown')) break;
           if (Date.now() > deadline) {

@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadQueryPack, savedQuery, QUERY_FOLDER } from '../aws/query-pack.js';
-import { AwsError, errorMessage } from '../errors.js';
 import { CLOUDWATCH_DEFAULTS } from '../sinks/cloudwatch/options.js';
 
 interface InstallFlags {
@@ -43,7 +42,7 @@ export const registerQueries: RegisterCommand = (program: Command, io: CommandIO
     .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
     .action(async (flags: InstallFlags) => {
       const pack = await loadQueryPack(flags.dir);
-      const [{ commandLogsClient }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
+      const [{ commandLogsClient, awsError }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
       const client = await commandLogsClient(flags);
       try {
         // Upsert by name: find the ids of the definitions already in our folder.
@@ -53,7 +52,7 @@ export const registerQueries: RegisterCommand = (program: Command, io: CommandIO
           const res = await client
             .send(new sdk.DescribeQueryDefinitionsCommand({ queryDefinitionNamePrefix: `${QUERY_FOLDER}/`, maxResults: 1000, ...(nextToken ? { nextToken } : {}) }))
             .catch((err: unknown) => {
-              throw new AwsError('DescribeQueryDefinitions', errorMessage(err), { cause: err, hint: 'the caller needs logs:DescribeQueryDefinitions' });
+              throw awsError('DescribeQueryDefinitions', err, 'logs:DescribeQueryDefinitions');
             });
           for (const d of res.queryDefinitions ?? []) if (d.name && d.queryDefinitionId) existing.set(d.name, d.queryDefinitionId);
           nextToken = res.nextToken;
@@ -65,7 +64,7 @@ export const registerQueries: RegisterCommand = (program: Command, io: CommandIO
           await client
             .send(new sdk.PutQueryDefinitionCommand({ ...saved, logGroupNames: [flags.logGroup], ...(id ? { queryDefinitionId: id } : {}) }))
             .catch((err: unknown) => {
-              throw new AwsError('PutQueryDefinition', `${saved.name}: ${errorMessage(err)}`, { cause: err, hint: 'the caller needs logs:PutQueryDefinition' });
+              throw awsError(`PutQueryDefinition ${saved.name}`, err, 'logs:PutQueryDefinition');
             });
           io.stdout.write(`${id ? 'updated' : 'created'}  ${saved.name}\n`);
         }
