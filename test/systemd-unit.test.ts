@@ -46,6 +46,9 @@ function verify(unit: string): { status: number | null; stderr: string } {
 }
 
 const haveAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
+const analyzeVersion = haveAnalyze
+  ? Number(/^systemd (\d+)/.exec(spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? 0)
+  : 0;
 
 describe('systemd unit', () => {
   it.runIf(haveAnalyze)('passes systemd-analyze verify with no warning (AL2023 unit)', () => {
@@ -59,6 +62,17 @@ describe('systemd unit', () => {
     const lines = r.stderr.trim().split('\n').filter(Boolean);
     expect(lines.filter((l) => !/MemoryLimit=/.test(l))).toEqual([]);
     expect(r.status).toBe(0);
+  });
+
+  it.runIf(analyzeVersion >= 250)('scores "OK" (exposure below 3) in systemd-analyze security --offline', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ecs-triage-unit-'));
+    const copy = path.join(dir, 'ecs-triage.service');
+    writeFileSync(copy, readFileSync(MAIN, 'utf8').replaceAll(BIN, '/bin/true'));
+    const r = spawnSync('systemd-analyze', ['security', '--offline=yes', copy], { encoding: 'utf8' });
+    const m = /Overall exposure level for ecs-triage\.service: ([0-9.]+) (\w+)/.exec(r.stdout);
+    expect(m, r.stdout + r.stderr).not.toBeNull();
+    expect(Number(m![1])).toBeLessThan(3);
+    expect(m![2]).toBe('OK');
   });
 
   it.runIf(haveAnalyze)('the check is real: verify reports an unknown key', () => {
