@@ -69,6 +69,9 @@ describe('watch daemon over real files', () => {
     appendFileSync(log, failLine('no-newline'));
     written.push('no-newline');
     await delivered();
+    // An unfinished line written just before SIGTERM is read and emitted at shutdown.
+    appendFileSync(log, '\n' + failLine('at-shutdown'));
+    written.push('at-shutdown');
 
     const exit = await d.stop('SIGTERM');
     expect(exit.code).toBe(0);

@@ -111,7 +111,11 @@ export class FileTailer<H> {
     await this.serial(async () => {
       const cur = this.current;
       if (!cur) return;
-      if (flush) cur.asm.flushPartial((l) => this.emit(cur, l));
+      if (flush) {
+        // Take what was written up to now, and the unfinished last line as complete.
+        await this.readToEnd(cur).catch(() => 0);
+        cur.asm.flushPartial((l) => this.emit(cur, l));
+      }
       // `current` stays for status(); nothing reads it once stopped.
       await cur.fh.close().catch(() => {});
     });
