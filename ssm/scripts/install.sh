@@ -112,10 +112,15 @@ if "$node_bin" "$bundle" --help 2>/dev/null | grep -Eq '^ +validate( |$)'; then
     fail 13 "version $version rejects the config $check_config: $(head -c 1500 "$work/validate.out")"
 fi
 
+# Same content? (sha256sum is in coreutils; cmp is not on every minimal image.)
+same() {
+  [ -f "$1" ] && [ -f "$2" ] && [ "$(sha256sum <"$1")" = "$(sha256sum <"$2")" ]
+}
+
 changed=false
 # --- Program: versions/<v>/ecs-triage.mjs and a `current` symlink switched atomically.
 dest="$opt/versions/$version"
-if [ -f "$dest/ecs-triage.mjs" ] && cmp -s "$dest/ecs-triage.mjs" "$bundle"; then
+if same "$dest/ecs-triage.mjs" "$bundle"; then
   say "version $version is already in place"
 else
   mkdir -p "$dest" || fail 13 "cannot create $dest"
@@ -133,7 +138,7 @@ fi
 # --- Command on PATH: runs the current bundle with the Node.js found above.
 mkdir -p "$root/usr/local/bin" || fail 13 "cannot create $root/usr/local/bin"
 printf '#!/bin/sh\n# Written by the ecs-triage-Install SSM document.\nexec %s %s "$@"\n' "'$node_bin'" "'$opt/current/ecs-triage.mjs'" >"$work/wrapper"
-if ! cmp -s "$work/wrapper" "$wrapper"; then
+if ! same "$work/wrapper" "$wrapper"; then
   cp "$work/wrapper" "$wrapper.new" && chmod 0755 "$wrapper.new" && mv -f "$wrapper.new" "$wrapper" || fail 13 "cannot write $wrapper"
   changed=true
 fi
@@ -152,7 +157,7 @@ mkdir -p "$state" && chmod 0700 "$state" || fail 13 "cannot create $state"
 systemd_version=$(systemctl --version 2>/dev/null | sed -n '1s/^systemd \([0-9][0-9]*\).*/\1/p')
 [ -n "$systemd_version" ] || fail 14 "systemctl not found or did not report a version"
 if [ "$systemd_version" -ge 235 ]; then unit_src="$payload/ecs-triage.service"; else unit_src="$payload/al2/ecs-triage.service"; fi
-if ! cmp -s "$unit_src" "$unit"; then
+if ! same "$unit_src" "$unit"; then
   mkdir -p "$(dirname "$unit")" && cp "$unit_src" "$unit.new" && chmod 0644 "$unit.new" && mv -f "$unit.new" "$unit" || fail 14 "cannot write $unit"
   systemctl daemon-reload || fail 14 "systemctl daemon-reload failed"
   say "installed the unit for systemd $systemd_version"

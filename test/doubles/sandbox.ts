@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 
 const DOUBLES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bin');
 
-/** Tools the scripts are allowed to use (all in Amazon Linux's base image). */
+/** Tools the scripts are allowed to use: coreutils, sed and grep (in every Amazon Linux image). */
 const TOOLS = [
-  'sh', 'mktemp', 'rm', 'mkdir', 'cp', 'mv', 'ln', 'chmod', 'cmp', 'readlink', 'sha256sum', 'cut', 'head', 'sed',
+  'sh', 'mktemp', 'rm', 'mkdir', 'cp', 'mv', 'ln', 'chmod', 'readlink', 'sha256sum', 'cut', 'head', 'sed',
   'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep', 'grep',
 ];
 
