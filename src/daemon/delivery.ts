@@ -97,7 +97,8 @@ export class Delivery {
     let pending = [...this.sinks];
     let delay = RETRY_MIN_MS;
     for (;;) {
-      const results = await Promise.allSettled(pending.map((s) => s.write(events)));
+      // Through a promise so a sink that throws instead of rejecting is retried like any other failure.
+      const results = await Promise.allSettled(pending.map((s) => Promise.resolve().then(() => s.write(events))));
       const failed: Sink[] = [];
       results.forEach((r, i) => {
         if (r.status === 'rejected') {
