@@ -26,6 +26,9 @@ export const CATEGORIES = [
   'oom',
   'arch_mismatch',
   'agent_registration',
+  // added: failures the thirteen above do not cover
+  'container_start_failure',
+  'docker_daemon_failure',
   // host checks (issue: disk, inodes and container logs)
   'disk_pressure',
   'inode_pressure',
