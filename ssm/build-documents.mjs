@@ -51,6 +51,13 @@ const install = {
       default: '',
       allowedPattern: '^([a-f0-9]{64})?$',
     },
+    NodeTarball: {
+      type: 'String',
+      description:
+        'Optional s3:// or https:// Node.js 20.19+ distribution (.tar.gz/.tar.xz), unpacked into /opt/ecs-triage/node when no suitable node is installed. Needed on Amazon Linux 2, whose packages have none (use a glibc-2.17 build). Empty: install from the OS packages.',
+      default: '',
+      allowedPattern: "^(|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[A-Za-z0-9_./+=@-]{1,900}|https://[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?/[A-Za-z0-9_./+=@%?&~-]{1,1800})$",
+    },
     StartService: {
       type: 'String',
       description: 'true: enable and (re)start the ecs-triage service; false: only install.',
@@ -72,6 +79,7 @@ const install = {
           assign('ECS_TRIAGE_VERSION', 'Version'),
           assign('ECS_TRIAGE_SHA256', 'Sha256'),
           assign('ECS_TRIAGE_START', 'StartService'),
+          assign('ECS_TRIAGE_NODE_TARBALL', 'NodeTarball'),
           'ECS_TRIAGE_PAYLOAD=$(mktemp -d "${TMPDIR:-/tmp}/ecs-triage-payload.XXXXXX") || exit 10',
           'ECS_TRIAGE_PAYLOAD_CLEANUP=1',
           'mkdir -p "$ECS_TRIAGE_PAYLOAD/al2" || exit 10',

@@ -3,7 +3,7 @@
 // the package-manager double installs it. The bundle installed is the real dist/ecs-triage.mjs.
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeSandbox, type Sandbox } from './doubles/sandbox.js';
@@ -115,6 +115,45 @@ describe('ecs-triage-Install', () => {
     publish(sb, 'ecs-triage.mjs', bundleText());
     expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }).status).toBe(0);
     expect(readFileSync(path.join(sb.root, 'etc/systemd/system/ecs-triage.service'), 'utf8')).toBe(readFileSync('systemd/al2/ecs-triage.service', 'utf8'));
+  });
+
+  it('on Amazon Linux 2 with no Node.js package, unpacks the NodeTarball once and runs the service with it', () => {
+    const sb = makeSandbox({ packages: '', systemdVersion: '219' });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    // A Node.js distribution laid out like the official ones: node-vX-linux-x64/bin/node.
+    const dist = path.join(sb.dir, 'nodedist', 'node-v20.20.2-linux-x64', 'bin');
+    mkdirSync(dist, { recursive: true });
+    symlinkSync(process.execPath, path.join(dist, 'node'));
+    mkdirSync(path.join(sb.s3Root, 'artifacts'), { recursive: true });
+    const tgz = path.join(sb.s3Root, 'artifacts', 'node-v20.20.2-linux-x64.tar.gz');
+    expect(spawnSync('tar', ['-czf', tgz, '-C', path.join(sb.dir, 'nodedist'), 'node-v20.20.2-linux-x64']).status).toBe(0);
+    const params = { BundleSource: 'https://releases.example.com/ecs-triage.mjs', NodeTarball: 's3://artifacts/node-v20.20.2-linux-x64.tar.gz' };
+    const r = runDoc(sb, 'ecs-triage-Install', params);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const node = path.join(sb.root, 'opt/ecs-triage/node/bin/node');
+    expect(r.stdout).toContain(`using Node.js ${process.version} at ${node}`);
+    expect(readFileSync(path.join(sb.root, 'usr/local/bin/ecs-triage'), 'utf8')).toContain(`exec '${node}'`);
+    // yum was never needed, and a second run reuses the unpacked Node.js.
+    expect(sb.calls().some((c) => c.startsWith('yum') || c.startsWith('dnf'))).toBe(false);
+    expect(runDoc(sb, 'ecs-triage-Install', params).status).toBe(0);
+    expect(sb.calls().filter((c) => c.includes('node-v20.20.2-linux-x64.tar.gz'))).toHaveLength(1);
+  });
+
+  it('rejects a NodeTarball whose node does not run here (11)', () => {
+    const sb = makeSandbox({ packages: '' });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    const dist = path.join(sb.dir, 'nodedist', 'node-v20.20.2-linux-x64', 'bin');
+    mkdirSync(dist, { recursive: true });
+    // What a glibc-2.28 build does on Amazon Linux 2: it cannot start.
+    writeFileSync(path.join(dist, 'node'), '#!/bin/sh\necho "node: /lib64/libc.so.6: version GLIBC_2.28 not found" >&2\nexit 1\n');
+    chmodSync(path.join(dist, 'node'), 0o755);
+    const tgz = path.join(sb.httpRoot, 'releases.example.com', 'node.tar.gz');
+    expect(spawnSync('tar', ['-czf', tgz, '-C', path.join(sb.dir, 'nodedist'), 'node-v20.20.2-linux-x64']).status).toBe(0);
+    const r = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs', NodeTarball: 'https://releases.example.com/node.tar.gz' });
+    expect(r.status).toBe(11);
+    expect(r.stderr).toMatch(/does not run here or is older than 20.19/);
+    expect(existsSync(path.join(sb.root, 'usr/local/bin/ecs-triage'))).toBe(false);
   });
 
   it('refuses a bundle whose checksum or version is wrong, installing nothing', () => {

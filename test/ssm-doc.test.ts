@@ -14,7 +14,12 @@ const SHELL_INPUTS = new Set(['runCommand', 'timeoutSeconds', 'workingDirectory'
 /** Values a parameter must never let through into a single-quoted shell assignment. */
 const HOSTILE = ["a'b", '$(id)', '`id`', 'a;reboot', 'a b', 'a\nb', 'a\\b', '"x"', 'a|b', 'x>y'];
 /** A valid value per parameter, to which each hostile string is appended. */
-const SAMPLES: Record<string, string> = { BundleSource: 'https://example.com/releases/ecs-triage.mjs', Version: '1.2.3', Sha256: 'a'.repeat(64) };
+const SAMPLES: Record<string, string> = {
+  BundleSource: 'https://example.com/releases/ecs-triage.mjs',
+  NodeTarball: 's3://artifacts/node-v22.12.0-linux-x64.tar.xz',
+  Version: '1.2.3',
+  Sha256: 'a'.repeat(64),
+};
 
 type Doc = {
   schemaVersion: string;

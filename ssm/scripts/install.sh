@@ -7,6 +7,8 @@
 #   ECS_TRIAGE_VERSION  the version the bundle must report (empty: take what it reports)
 #   ECS_TRIAGE_SHA256   the bundle's SHA-256 (empty: not checked)
 #   ECS_TRIAGE_START    true (default): enable and start the service; false: only install
+#   ECS_TRIAGE_NODE_TARBALL  s3:// or https:// Node.js distribution (.tar.gz/.tar.xz) to unpack into
+#                       /opt/ecs-triage/node when no suitable node is installed (empty: use the OS packages)
 #   ECS_TRIAGE_PAYLOAD  directory with ecs-triage.service, al2/ecs-triage.service and config.yaml
 #   ECS_TRIAGE_ROOT     prefix for every path written (tests use a temporary root; empty on a real host)
 # Exit codes (never 137 or 194, which the SSM agent reads as timeout and reboot):
@@ -19,6 +21,7 @@ want_version="${ECS_TRIAGE_VERSION:-}"
 want_sha="${ECS_TRIAGE_SHA256:-}"
 start="${ECS_TRIAGE_START:-true}"
 payload="${ECS_TRIAGE_PAYLOAD:-}"
+node_tarball="${ECS_TRIAGE_NODE_TARBALL:-}"
 opt="$root/opt/ecs-triage"
 wrapper="$root/usr/local/bin/ecs-triage"
 config="$root/etc/ecs-triage/config.yaml"
@@ -47,12 +50,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- Node.js: any node on PATH that is >= 20.19; AL2023 packages install node-22 / node-20 side by side.
+# --- Downloads: s3:// with the aws CLI (instance role), https:// with curl.
+fetch() {
+  case "$1" in
+    s3://*)
+      command -v aws >/dev/null 2>&1 || fail 12 "the aws CLI is needed to download $1"
+      aws s3 cp --only-show-errors "$1" "$2" || fail 12 "aws s3 cp $1 failed (does the instance role allow s3:GetObject on it?)"
+      ;;
+    https://*)
+      command -v curl >/dev/null 2>&1 || fail 12 "curl is needed to download $1"
+      curl -fsSL --retry 3 --max-time 300 -o "$2" "$1" || fail 12 "download of $1 failed"
+      ;;
+    *) fail 10 "not an s3:// or https:// source: '$1'" ;;
+  esac
+  [ -s "$2" ] || fail 12 "downloaded $1 is empty"
+}
+
+# --- Node.js >= 20.19: on PATH (AL2023 packages install node-22 / node-20 side by side), or one this document
+# unpacked earlier; else the NodeTarball if given (Amazon Linux 2 has no suitable package); else the OS packages.
 node_ok() {
   "$1" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>20||(a===20&&b>=19)?0:1)' >/dev/null 2>&1
 }
 find_node() {
-  for name in node node-24 node-22 node-20; do
+  for name in node node-24 node-22 node-20 "$opt/node/bin/node"; do
     path=$(command -v "$name" 2>/dev/null) || continue
     if node_ok "$path"; then
       echo "$path"
@@ -62,6 +82,16 @@ find_node() {
   return 1
 }
 node_bin=$(find_node) || node_bin=""
+if [ -z "$node_bin" ] && [ -n "$node_tarball" ]; then
+  say "unpacking Node.js from $node_tarball"
+  fetch "$node_tarball" "$work/node.tar"
+  rm -rf "$opt/node.new" && mkdir -p "$opt/node.new" || fail 11 "cannot create $opt/node.new"
+  tar -xf "$work/node.tar" -C "$opt/node.new" --strip-components=1 || fail 11 "cannot unpack $node_tarball (a Node.js linux-x64/arm64 .tar.gz or .tar.xz?)"
+  node_ok "$opt/node.new/bin/node" ||
+    fail 11 "the Node.js in $node_tarball does not run here or is older than 20.19 (Amazon Linux 2 needs a build for glibc 2.17, e.g. from unofficial-builds.nodejs.org)"
+  rm -rf "$opt/node" && mv "$opt/node.new" "$opt/node" || fail 11 "cannot place $opt/node"
+  node_bin="$opt/node/bin/node"
+fi
 if [ -z "$node_bin" ]; then
   for pm in dnf yum; do
     command -v "$pm" >/dev/null 2>&1 || continue
@@ -75,22 +105,12 @@ if [ -z "$node_bin" ]; then
     break
   done
 fi
-[ -n "$node_bin" ] || fail 11 "no Node.js >= 20.19 on PATH and none could be installed from the OS packages (Amazon Linux 2 has none: install Node.js 20.19+ or 22 and re-run)"
+[ -n "$node_bin" ] || fail 11 "no Node.js >= 20.19 on PATH and none could be installed from the OS packages (Amazon Linux 2 has none: give NodeTarball, or install Node.js 20.19+ and re-run)"
 say "using Node.js $("$node_bin" --version) at $node_bin"
 
 # --- Download and check the bundle before touching anything installed.
 bundle="$work/ecs-triage.mjs"
-case "$src" in
-  s3://*)
-    command -v aws >/dev/null 2>&1 || fail 12 "the aws CLI is needed to download $src"
-    aws s3 cp --only-show-errors "$src" "$bundle" || fail 12 "aws s3 cp $src failed (does the instance role allow s3:GetObject on it?)"
-    ;;
-  https://*)
-    command -v curl >/dev/null 2>&1 || fail 12 "curl is needed to download $src"
-    curl -fsSL --retry 3 --max-time 300 -o "$bundle" "$src" || fail 12 "download of $src failed"
-    ;;
-esac
-[ -s "$bundle" ] || fail 12 "downloaded bundle is empty"
+fetch "$src" "$bundle"
 if [ -n "$want_sha" ]; then
   got_sha=$(sha256sum "$bundle" | cut -d' ' -f1)
   [ "$got_sha" = "$want_sha" ] || fail 13 "SHA-256 mismatch: expected $want_sha, got $got_sha"

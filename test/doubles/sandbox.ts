@@ -12,7 +12,7 @@ const DOUBLES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bin');
 /** Tools the scripts are allowed to use: coreutils, sed and grep (in every Amazon Linux image). */
 const TOOLS = [
   'sh', 'mktemp', 'rm', 'mkdir', 'cp', 'mv', 'ln', 'chmod', 'readlink', 'sha256sum', 'cut', 'head', 'sed',
-  'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep', 'grep',
+  'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep', 'grep', 'tar', 'gzip',
 ];
 
 export interface Sandbox {
