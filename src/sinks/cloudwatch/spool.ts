@@ -52,6 +52,7 @@ export class SpoolLockedError extends TriageError {
   }
 }
 
+const OPEN_IN_THIS_PROCESS = new Set<string>();
 const SEG_RE = /^(\d{16})\.seg$/;
 const segName = (i: number): string => `${String(i).padStart(16, '0')}.seg`;
 // Largest line: 13-digit time, tab, message, newline. A read buffer of one batch plus one line always holds a full batch.
@@ -100,10 +101,13 @@ export class Spool {
   }
 
   private async lock(): Promise<void> {
+    // The pid in the lock file cannot tell two sinks of one process apart: remember our own.
+    if (OPEN_IN_THIS_PROCESS.has(this.dir)) throw new SpoolLockedError(this.dir, process.pid);
     const file = path.join(this.dir, 'lock');
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await writeFile(file, String(process.pid), { flag: 'wx' });
+        OPEN_IN_THIS_PROCESS.add(this.dir);
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
@@ -390,6 +394,7 @@ export class Spool {
     await this.cursorChain;
     await this.seal();
     await rm(path.join(this.dir, 'lock'), { force: true });
+    OPEN_IN_THIS_PROCESS.delete(this.dir);
   }
 
   /** For health reporting and tests. */
