@@ -8,6 +8,7 @@ import { interpretOutcome, parseSummary, atOrAbove } from '../src/fleet/outcome.
 import { parseTargetSpec } from '../src/fleet/targets.js';
 import { remoteParameters, runShellScriptCommands } from '../src/fleet/remote.js';
 import { buildFleetReport } from '../src/fleet/aggregate.js';
+import { renderFleetText } from '../src/fleet/render.js';
 import { UsageError } from '../src/errors.js';
 
 const summary = (status: string, findings: unknown[] = []) =>
@@ -89,6 +90,13 @@ describe('remote command', () => {
     const r = spawnSync('sh', ['-c', runShellScriptCommands('2h').join('\n')], { env: { PATH: process.env.PATH, ECS_TRIAGE_ROOT: dir }, encoding: 'utf8' });
     expect(r.status).toBe(expected);
     expect(r.stdout.trim()).toBe('scan --since 2h --format summary --fail-on never');
+  });
+});
+
+describe('renderFleetText', () => {
+  it('says so when nothing matched, instead of an empty table', () => {
+    const r = buildFleetReport({ target: { kind: 'tags', targets: [{ Key: 'tag:Env', Values: ['nope'] }] }, document: 'AWS-RunShellScript', commandIds: [], instances: [] });
+    expect(renderFleetText(r)).toBe('No instances: nothing matched the targets.\n');
   });
 });
 

@@ -21,6 +21,9 @@ function statusCell(inst: InstanceResult): string {
 }
 
 export function renderFleetText(r: FleetReport): string {
+  if (r.instances.length === 0) {
+    return `No instances: ${r.target.kind === 'cluster' ? `cluster ${r.target.cluster} has no container instances` : 'nothing matched the targets'}.\n`;
+  }
   const rows = r.instances.map((i) => {
     const note = i.agentConnected === false ? ' [ECS agent disconnected]' : '';
     return [i.instanceId, statusCell(i), topCauses(i) + note];
