@@ -218,6 +218,31 @@ describe('CloudWatch sink faults', () => {
     expect(got[0]).toBe(`evt-${String(dropped).padStart(8, '0')}`); // exactly the oldest went
   });
 
+  it('isolates an event the service refuses as invalid, drops only that one, and never loops', async () => {
+    const s = await sink();
+    server.faults.invalidIf = /evt-00000013/;
+    const now = Date.now();
+    await s.write(Array.from({ length: 40 }, (_, i) => makeEvent(i, now + i)));
+    while (s.health().pending > 0) await s.flush();
+    expect(s.stats.droppedInvalid).toBe(1);
+    expect(ids()).toHaveLength(39);
+    expect(ids()).not.toContain('evt-00000013');
+    expect(server.puts.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(40)) + 1); // halving, not one by one
+  });
+
+  it('keeps events spooled while credentials are refused, reports it, and recovers', async () => {
+    const s = await sink();
+    server.faults.denyAuth = true;
+    await s.write([makeEvent(1), makeEvent(2)]);
+    await s.flush();
+    expect(s.health()).toMatchObject({ ok: false, pending: 2 });
+    expect(s.health().lastError).toMatch(/security token/);
+    server.faults.denyAuth = false;
+    while (s.health().pending > 0) await s.flush();
+    expect(ids()).toEqual(['evt-00000001', 'evt-00000002']);
+    expect(s.health().ok).toBe(true);
+  });
+
   it('honours AWS_ENDPOINT_URL_CLOUDWATCH_LOGS when no endpoint is configured', async () => {
     const dir = await stateDir();
     const s = await createCloudWatchSink({

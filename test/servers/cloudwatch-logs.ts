@@ -52,6 +52,10 @@ export interface Faults {
   outage: false | 'drop' | 'hang' | '503';
   /** Only these operations are affected by the counters above (default: all). */
   only?: string[];
+  /** PutLogEvents answers InvalidParameterException when any event's message matches (a "poisoned" event). */
+  invalidIf?: RegExp;
+  /** Every request answers UnrecognizedClientException (bad or expired credentials). */
+  denyAuth?: boolean;
 }
 
 interface QueryDef {
@@ -153,7 +157,7 @@ export class CloudWatchLogsServer {
         throw new ApiError('SerializationException', 'content-type must be application/x-amz-json-1.1');
       }
       const auth = String(req.headers.authorization ?? '');
-      if (!auth.startsWith('AWS4-HMAC-SHA256 ') || !auth.includes('/logs/aws4_request')) {
+      if (f.denyAuth || !auth.startsWith('AWS4-HMAC-SHA256 ') || !auth.includes('/logs/aws4_request')) {
         throw new ApiError('UnrecognizedClientException', 'The security token included in the request is invalid.');
       }
       let body: Record<string, unknown>;
@@ -265,6 +269,11 @@ export class CloudWatchLogsServer {
       prev = e.timestamp as number;
     }
     rec.bytes = bytes;
+    const poison = this.faults.invalidIf;
+    if (poison && events.some((e) => poison.test(e.message as string))) {
+      rec.outcome = 'invalid';
+      throw new ApiError('InvalidParameterException', 'poisoned event (test switch)');
+    }
     if (bytes > MAX_BATCH_BYTES) this.invalid(rec, `Upload too large: ${bytes} bytes exceeds ${MAX_BATCH_BYTES} bytes`);
     const g = this.groups.get(group);
     if (!g) {
