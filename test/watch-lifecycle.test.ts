@@ -147,7 +147,8 @@ describe('watch lifecycle', () => {
     const pids = readEvents(state).map((e) => e.fields.pid);
     expect(pids).toEqual(['101', '102', '103', '104', '105']);
     const calls = readFileSync(argsLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
-    expect(calls[0]).toEqual(expect.arrayContaining(['-o', 'json', '-u', 'docker', '-u', 'containerd', '-k', '--follow', '--no-tail']));
+    expect(calls[0]).toEqual(expect.arrayContaining(['-o', 'json', '--follow', '--no-tail']));
+    expect(calls[0]!.slice(-4)).toEqual(['_SYSTEMD_UNIT=docker.service', '_SYSTEMD_UNIT=containerd.service', '+', '_TRANSPORT=kernel']);
     expect(calls.at(-1)).toContain(`--after-cursor=${cursor};b=boot`);
   });
 

@@ -39,16 +39,23 @@ export interface JournalStatus {
   error?: string;
 }
 
-/** journalctl arguments for a start position. */
+/**
+ * journalctl arguments for a start position. The units and the kernel are selected with field matches
+ * joined by `+` (OR) rather than `-u … -k`: journalctl ANDs the `-k` group with the `-u` group, which would
+ * select nothing, and `-k` would also limit reading to the current boot (a cursor from before a reboot
+ * must still resume). Works the same on systemd 219 (AL2) and 252 (AL2023).
+ */
 export function journalArgs(opts: Pick<JournalOptions, 'units' | 'kernel'>, from: JournalStart): string[] {
-  const args = ['-o', 'json', '--no-pager'];
-  for (const u of opts.units) args.push('-u', u);
-  if (opts.kernel) args.push('-k');
-  args.push('--follow', '--no-tail');
+  const args = ['-o', 'json', '--no-pager', '--follow', '--no-tail'];
   if (from.cursor) args.push(`--after-cursor=${from.cursor}`);
   else if (from.since !== undefined) args.push(`--since=@${Math.floor(from.since / 1000)}`);
   else args.push('--since=now');
-  return args;
+  const matches = opts.units.map((u) => `_SYSTEMD_UNIT=${u.includes('.') ? u : `${u}.service`}`);
+  if (opts.kernel) {
+    if (matches.length) matches.push('+');
+    matches.push('_TRANSPORT=kernel');
+  }
+  return [...args, ...matches];
 }
 
 export class JournalSource {
