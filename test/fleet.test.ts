@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { rm } from 'node:fs/promises';
 import { SSMClient, SendCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { startSsmServer, type FakeInstance, type SsmServer } from './servers/ssm.js';
@@ -75,8 +76,8 @@ beforeAll(async () => {
   }
 });
 
-afterAll(() => {
-  // temp dirs are left for inspection on failure; the OS cleans tmp
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
 });
 
 /** The cluster of ten: six answer (from the fixture hosts), four don't, each for a different reason. */
