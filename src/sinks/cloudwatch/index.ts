@@ -68,6 +68,12 @@ export async function createCloudWatchSink(opts: CloudWatchSinkOptions): Promise
   const region = requireRegion(resolveRegion(settings.region, env, identity));
   if (!identity.region) identity.region = region;
   const logStream = (settings.logStream ?? identity.instanceId ?? identity.hostname).replace(/[:*]/g, '_');
+  const spool = await Spool.open(path.join(opts.stateDir, opts.spoolName ?? 'cloudwatch-spool'), {
+    maxBytes: settings.spoolMaxBytes,
+    ...(tuning.segmentBytes ? { segmentBytes: tuning.segmentBytes } : {}),
+    log: opts.log,
+  });
+  // The client after the spool: a locked spool must not leave a client behind.
   const client = await createLogsClient({
     region,
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
@@ -75,11 +81,9 @@ export async function createCloudWatchSink(opts: CloudWatchSinkOptions): Promise
     requestTimeoutMs: tuning.requestTimeoutMs,
     maxAttempts: tuning.sdkMaxAttempts,
     ...(tuning.credentials ? { credentials: tuning.credentials } : {}),
-  });
-  const spool = await Spool.open(path.join(opts.stateDir, opts.spoolName ?? 'cloudwatch-spool'), {
-    maxBytes: settings.spoolMaxBytes,
-    ...(tuning.segmentBytes ? { segmentBytes: tuning.segmentBytes } : {}),
-    log: opts.log,
+  }).catch(async (err: unknown) => {
+    await spool.close();
+    throw err;
   });
   const dest = { logGroup: settings.logGroup, logStream, ...(settings.retentionDays !== undefined ? { retentionDays: settings.retentionDays } : {}) };
   const sink = new CloudWatchSink(settings, tuning, identity, client, new LogsSender(client, dest, opts.log), spool, opts.log);

@@ -1,6 +1,8 @@
 // The CloudWatch sink's settings: the user-facing keys (the `cloudwatch` section of the config file, read by
 // src/config.ts) and the tuning knobs that tests shorten (retry delays, HTTP timeouts).
 
+import type { CloudWatchConfig } from '../../config.js';
+
 /** User configuration. Mirrors `CloudWatchConfig` in src/config.ts; every key is optional here and defaulted below. */
 export interface CloudWatchSettings {
   logGroup?: string;
@@ -73,3 +75,6 @@ export function resolveSettings(s: CloudWatchSettings = {}): ResolvedCloudWatchS
   if (s.retentionDays !== undefined) out.retentionDays = s.retentionDays;
   return out;
 }
+
+// Compile-time guard: the daemon passes config.cloudwatch straight in, so its type must stay assignable.
+export const acceptsDaemonConfig: (c: CloudWatchConfig) => CloudWatchSettings = (c) => c;
