@@ -164,8 +164,10 @@ export class Daemon {
   }
 
   stop(reason = 'requested'): void {
+    if (!this.stopRequested) return; // already stopping
     this.log.info('watch stopping', { reason });
-    this.stopRequested?.();
+    this.stopRequested();
+    this.stopRequested = undefined;
   }
 
   // ---- lines in ----
