@@ -56,6 +56,7 @@ export function writeConfig(dir: string, extra = ''): string {
     file,
     `sinks: [file]
 tail:
+  maxLineBytes: 4KiB
   pollIntervalMs: 300
   partialLineTimeoutMs: 400
   retryUnreadableMs: 200

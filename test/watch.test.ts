@@ -1,7 +1,7 @@
 // The daemon as a real process over real files: rotation (both agent schemes), copytruncate, delete and
 // re-create, a file that appears later, a partial last line, kill -9 and restart. The set of delivered
 // events must equal the set of failure lines written: no gaps, no duplicates.
-import { appendFileSync, copyFileSync, mkdirSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig } from './watch-helpers.js';
@@ -56,6 +56,19 @@ describe('watch daemon over real files', () => {
     await sleep(400);
     write(log, 'e0');
     await delivered();
+    // Bad input: an over-long line is cut and flagged, binary garbage is skipped and counted, bad UTF-8 replaced.
+    appendFileSync(log, failLine('long-0') + ' ' + 'x'.repeat(10_000) + '\n');
+    written.push('long-0');
+    appendFileSync(log, Buffer.concat([Buffer.from('\u0000\u0001garbage\u0000'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]));
+    appendFileSync(log, Buffer.concat([Buffer.from(failLine('utf8-0').replace('module=', 'bad=')), Buffer.from([0xc3, 0x28]), Buffer.from(' module=docker_client.go\n')]));
+    written.push('utf8-0');
+    await delivered();
+    const long = readEvents(state).find((e) => tagsOf([e])[0] === 'long-0')!;
+    expect(long.fields.lineTruncated).toBe(true);
+    await waitFor('status counts the binary line', () => {
+      const st = JSON.parse(readFileSync(path.join(state, 'status.json'), 'utf8')) as { sources: Array<{ skipped?: { binary: number } }> };
+      return st.sources[0]?.skipped?.binary === 1;
+    }, 5000, d);
     // A file that appears only later (ecs-init.log did not exist at start).
     const init = path.join(root, 'var/log/ecs/ecs-init.log');
     appendFileSync(init, failLine('init-0') + '\n');
