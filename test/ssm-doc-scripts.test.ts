@@ -1,15 +1,16 @@
 // The shell the SSM documents run, executed as the agent would (`sh -c` of the interpolated runCommand) against a
 // temporary root, with systemctl, dnf/yum, curl and aws replaced by test doubles on PATH and no Node.js unless
 // the package-manager double installs it. The bundle installed is the real dist/ecs-triage.mjs.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { makeSandbox, type Sandbox } from './doubles/sandbox.js';
+import { makeSandbox, removeSandboxes, type Sandbox } from './doubles/sandbox.js';
 import { compileDocument } from './servers/ssm.js';
 
 const BUNDLE = path.resolve('dist/ecs-triage.mjs');
+afterAll(removeSandboxes);
 const bundleText = (): string => readFileSync(BUNDLE, 'utf8');
 const VERSION = JSON.parse(readFileSync('package.json', 'utf8')).version as string;
 const docs = {

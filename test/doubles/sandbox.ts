@@ -2,7 +2,7 @@
 // tools the scripts may use plus the test doubles (systemctl, dnf, yum, curl, aws), and no Node.js unless asked.
 // The doubles record every call in <state>/calls.log.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +29,16 @@ export interface Sandbox {
   calls(): string[];
 }
 
+const made: string[] = [];
+
+/** Removes every sandbox made so far (call from afterAll). */
+export function removeSandboxes(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function makeSandbox(opts: { withNode?: boolean; packages?: string; systemdVersion?: string } = {}): Sandbox {
   const dir = mkdtempSync(path.join(tmpdir(), 'ecs-triage-ssm-'));
+  made.push(dir);
   const root = path.join(dir, 'root');
   const sysbin = path.join(dir, 'sysbin');
   const installBin = path.join(dir, 'installed-bin');
