@@ -200,6 +200,31 @@ describe('identity', () => {
     expect(JSON.parse(e!.message)).toMatchObject({ instanceId: 'i-0abc123def4567890', region: 'eu-west-1', az: 'eu-west-1b', cluster: 'prod-web' });
   });
 
+  it('completes the identity later when the agent registers after the daemon started', async () => {
+    intro.metadata = { ...intro.metadata, ContainerInstanceArn: null };
+    const stateDir = await mkdtemp(path.join(os.tmpdir(), 'cw-identity-late-'));
+    const sink = await createCloudWatchSink({
+      config: { endpoint: logs.endpoint, flushIntervalMs: 50, logGroup: '/late' },
+      stateDir,
+      log: silentLogger,
+      root,
+      env: env(),
+      tuning: { credentials: TEST_CREDENTIALS, retryBaseMs: 20, retryMaxMs: 100, identityRefreshMs: 100 },
+    });
+    const arn = 'arn:aws:ecs:eu-west-1:111122223333:container-instance/prod-web/aaaabbbbccccddddeeeeffff00001111';
+    try {
+      expect(sink.identity.containerInstanceArn).toBeUndefined();
+      intro.metadata = { ...intro.metadata, ContainerInstanceArn: arn };
+      const until = Date.now() + 3000;
+      while (!sink.identity.containerInstanceArn && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      await sink.write([makeEvent(1)]);
+    } finally {
+      await sink.close();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+    expect(JSON.parse(logs.events('/late')[0]!.message)).toMatchObject({ containerInstanceArn: arn });
+  });
+
   it('rejects invalid settings naming the key', async () => {
     const base = { stateDir: root, log: silentLogger, identity: { ...TEST_IDENTITY }, env: testEnv() };
     await expect(createCloudWatchSink({ ...base, config: { logGroup: 'bad name!' } })).rejects.toThrow(/cloudwatch\.logGroup/);

@@ -87,6 +87,7 @@ export async function createCloudWatchSink(opts: CloudWatchSinkOptions): Promise
   });
   const dest = { logGroup: settings.logGroup, logStream, ...(settings.retentionDays !== undefined ? { retentionDays: settings.retentionDays } : {}) };
   const sink = new CloudWatchSink(settings, tuning, identity, client, new LogsSender(client, dest, opts.log), spool, opts.log);
+  if (!opts.identity) sink.refreshIdentityUntilComplete(() => resolveIdentity({ root: opts.root ?? '/', env, log: opts.log }));
   opts.log.info('CloudWatch sink ready', { logGroup: dest.logGroup, logStream, region, pending: spool.pending });
   return sink;
 }
@@ -130,6 +131,7 @@ export class CloudWatchSink implements Sink {
   private urgent = 0; // flush() callers waiting
   private wake: (() => void) | undefined;
   private poked = false;
+  private identityTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
   private progressWaiters: Array<() => void> = [];
   private readonly loopDone: Promise<void>;
@@ -150,6 +152,29 @@ export class CloudWatchSink implements Sink {
     this.loopDone = this.loop().catch((err: unknown) => {
       this.log.error('CloudWatch sender stopped unexpectedly', { error: err });
     });
+  }
+
+  /**
+   * The daemon may start before the ECS agent registered (no container instance ARN yet) or before IMDS
+   * answers: look again now and then until the identity is complete. The stream name stays as chosen.
+   */
+  refreshIdentityUntilComplete(lookup: () => Promise<Identity>): void {
+    const complete = (): boolean => !!(this.identity.instanceId && this.identity.cluster && this.identity.containerInstanceArn);
+    if (complete()) return;
+    const tick = async (): Promise<void> => {
+      if (this.stopping) return;
+      const found = await lookup().catch(() => undefined);
+      if (found) {
+        for (const [k, v] of Object.entries(found) as Array<[keyof Identity, string | undefined]>) {
+          if (v && !this.identity[k]) {
+            this.identity[k] = v;
+            this.log.info('identity completed', { [k]: v });
+          }
+        }
+      }
+      if (!complete() && !this.stopping) this.identityTimer = setTimeout(() => void tick(), this.tuning.identityRefreshMs).unref();
+    };
+    this.identityTimer = setTimeout(() => void tick(), this.tuning.identityRefreshMs).unref();
   }
 
   get logStream(): string {
@@ -194,6 +219,7 @@ export class CloudWatchSink implements Sink {
     if (this.stopping) return this.loopDone;
     await this.flush();
     this.stopping = true;
+    clearTimeout(this.identityTimer);
     this.poke();
     await this.loopDone;
     await this.spool.close();

@@ -27,6 +27,8 @@ export interface CloudWatchTuning {
   requestTimeoutMs: number;
   /** Attempts the SDK makes inside one send before the sink's own backoff takes over. */
   sdkMaxAttempts: number;
+  /** How often to look for identity facts missing at start (agent not registered yet, IMDS slow). */
+  identityRefreshMs: number;
   /** Spool segment size; small values exercise segment rotation and drop-oldest in tests. */
   segmentBytes?: number;
   /** Static credentials (tests, or an operator who passes keys explicitly). Default: the SDK's chain. */
@@ -59,6 +61,7 @@ export const TUNING_DEFAULTS: CloudWatchTuning = {
   connectTimeoutMs: 3000,
   requestTimeoutMs: 15_000,
   sdkMaxAttempts: 3,
+  identityRefreshMs: 60_000,
 };
 
 export function resolveSettings(s: CloudWatchSettings = {}): ResolvedCloudWatchSettings {
