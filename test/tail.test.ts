@@ -93,6 +93,21 @@ describe('FileTailer', () => {
     await t.stop(true);
   });
 
+  it('does not resume in a different file that reuses the inode (fingerprint differs): reads it from 0', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'ecs-agent.log');
+    writeFileSync(file, 'new content of a new file\nline 2\n');
+    const { statSync } = await import('node:fs');
+    const st = statSync(file, { bigint: true });
+    const { listener, lines, events } = collector();
+    const t = new FileTailer(opts(file), listener);
+    const expect_ = { dev: String(st.dev), ino: String(st.ino), fp: '0123456789abcdef', fpLen: 20 };
+    await t.start({ backlog: [], live: { expect: expect_, offset: 12, otherwise: 'beginning' } });
+    expect(events[0]).toBe('open@0');
+    expect(lines).toEqual(['new content of a new file', 'line 2']);
+    await t.stop(true);
+  });
+
   it('reports an unreadable path, retries it, and reads it once it is a file', async () => {
     const dir = tmp();
     const file = path.join(dir, 'ecs-agent.log');
