@@ -1,9 +1,9 @@
 // The single-file bundle as it is shipped to hosts: it runs alone (no node_modules, rules embedded), and it does
 // not initialise the AWS SDK unless the command calls AWS — checked statically (esbuild's import graph) and at
 // run time (which Node built-ins were loaded).
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -13,9 +13,16 @@ interface Meta {
   inputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>;
 }
 
+const temps: string[] = [];
+afterAll(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
+
 /** A directory far from the checkout, holding only the bundle. */
 function loneCopy(): { dir: string; bundle: string } {
-  const dir = path.join(mkdtempSync(path.join(tmpdir(), 'ecs-triage-lone-')), 'opt', 'ecs-triage');
+  const top = mkdtempSync(path.join(tmpdir(), 'ecs-triage-lone-'));
+  temps.push(top);
+  const dir = path.join(top, 'opt', 'ecs-triage');
   mkdirSync(dir, { recursive: true });
   copyFileSync(BUNDLE, path.join(dir, 'ecs-triage.mjs'));
   return { dir, bundle: path.join(dir, 'ecs-triage.mjs') };
@@ -49,6 +56,7 @@ describe('dist/ecs-triage.mjs', () => {
   it('does not load the SDK for --help, scan or fleet --help; does for fleet scan', () => {
     const { bundle } = loneCopy();
     const empty = mkdtempSync(path.join(tmpdir(), 'ecs-triage-empty-'));
+    temps.push(empty);
     for (const args of [['--help'], ['fleet', 'scan', '--help'], ['scan', '--root', empty, '--format', 'summary']]) {
       const r = loadedBuiltins(bundle, args);
       expect(r.status, args.join(' ')).toBe(0);
