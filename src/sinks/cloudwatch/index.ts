@@ -331,10 +331,13 @@ export class CloudWatchSink implements Sink {
     for (;;) {
       if (this.stopping) throw new Stopped();
       if (overtaken()) throw new Overtaken();
+      let setup = false;
       try {
         if (!this.destinationReady) {
+          setup = true;
           await this.sender.ensureDestination();
           this.destinationReady = true;
+          setup = false;
         }
         const res = await this.sender.put(batch);
         this.stats.requests++;
@@ -352,7 +355,9 @@ export class CloudWatchSink implements Sink {
         this.lastSuccessAt = new Date().toISOString();
         return;
       } catch (err) {
-        const kind = classifyFailure(err);
+        // A failed group/stream creation says nothing about the batch: never split or drop events for it.
+        const raw = classifyFailure(err);
+        const kind: FailureKind = setup && (raw === 'invalid' || raw === 'missing') ? 'retry' : raw;
         this.lastError = errorMessage(err);
         if (kind === 'missing' && createdFor !== attempt) {
           // The group or stream was deleted while we run: create them and resend at once.
