@@ -412,6 +412,27 @@ describe('fleet scan details', () => {
     }
   }, 60_000);
 
+  it('lists a container instance without an EC2 id (ECS Anywhere) instead of dropping it', async () => {
+    const instances: FakeInstance[] = [{ id: id(0x71), root: roots.healthy! }];
+    const ssm = await startSsmServer({ instances, bundle: BUNDLE, workDir: mkdtempSync(path.join(work, 'ssm-')) });
+    const ecs = await startEcsServer({ clusters: { edge: [{ ec2InstanceId: id(0x71) }, {}] } });
+    try {
+      const report = await runFleetScan(
+        clients(ssm, ecs),
+        { target: { kind: 'cluster', cluster: 'edge' }, document: 'AWS-RunShellScript', since: '1h', maxConcurrency: '10', maxErrors: '0', timeoutSeconds: 60, pollIntervalMs: 50 },
+        silentLogger,
+      );
+      expect(report.instances).toHaveLength(2);
+      const external = report.instances.find((i) => i.instanceId.startsWith('arn:aws:ecs:'))!;
+      expect(external).toMatchObject({ state: 'unreachable', status: 'NoInstanceId', reason: expect.stringMatching(/no EC2 instance id/) });
+      expect(external.instanceId).toMatch(/^arn:aws:ecs:us-east-1:123456789012:container-instance\/edge\/[0-9a-f]{32}$/);
+      expect(report.instances.find((i) => i.instanceId === id(0x71))!.state).toBe('answered');
+    } finally {
+      await ssm.close();
+      await ecs.close();
+    }
+  }, 60_000);
+
   it('usage errors exit 2 without calling AWS', () => {
     const base = [BUNDLE, 'fleet', 'scan'];
     const env = { PATH: process.env.PATH, AWS_REGION: 'us-east-1' };

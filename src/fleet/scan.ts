@@ -47,7 +47,7 @@ export async function runFleetScan(
     const { instances, failures } = await clusterInstances(clients.ecs, req.target.cluster);
     log.info('cluster resolved', { cluster: req.target.cluster, instances: instances.length });
     for (const ci of instances) ecsInfo.set(ci.ec2InstanceId, ci);
-    for (const f of failures) results.push({ instanceId: f.split(':')[0] ?? f, state: 'unreachable', status: 'NoEc2Id', reason: f });
+    for (const f of failures) results.push({ instanceId: f.arn, containerInstanceArn: f.arn, state: 'unreachable', status: 'NoInstanceId', reason: f.reason });
     ids = instances.map((i) => i.ec2InstanceId);
   } else if (req.target.kind === 'instances') {
     ids = req.target.instanceIds;

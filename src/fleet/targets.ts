@@ -54,7 +54,10 @@ export interface ClusterInstance {
 }
 
 /** ListContainerInstances (paged) then DescribeContainerInstances (≤ 100 per call) → EC2 ids. */
-export async function clusterInstances(ecs: ECSClient, cluster: string): Promise<{ instances: ClusterInstance[]; failures: string[] }> {
+export async function clusterInstances(
+  ecs: ECSClient,
+  cluster: string,
+): Promise<{ instances: ClusterInstance[]; failures: Array<{ arn: string; reason: string }> }> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   try {
@@ -67,7 +70,7 @@ export async function clusterInstances(ecs: ECSClient, cluster: string): Promise
     throw new AwsError('ecs:ListContainerInstances', `cluster ${cluster}: ${errorMessage(err)}`, { cause: err });
   }
   const instances: ClusterInstance[] = [];
-  const failures: string[] = [];
+  const failures: Array<{ arn: string; reason: string }> = [];
   for (let i = 0; i < arns.length; i += 100) {
     const chunk = arns.slice(i, i + 100);
     let out;
@@ -79,7 +82,7 @@ export async function clusterInstances(ecs: ECSClient, cluster: string): Promise
     for (const ci of out.containerInstances ?? []) {
       if (!ci.ec2InstanceId || !ci.containerInstanceArn) {
         // External (ECS Anywhere) instances have no EC2 id; they cannot be reached by EC2 instance id.
-        failures.push(`${ci.containerInstanceArn ?? 'container instance'}: no EC2 instance id`);
+        failures.push({ arn: ci.containerInstanceArn ?? 'container instance', reason: 'no EC2 instance id (external instance?): SSM cannot be reached by instance id' });
         continue;
       }
       instances.push({
@@ -89,7 +92,9 @@ export async function clusterInstances(ecs: ECSClient, cluster: string): Promise
         ...(ci.agentConnected !== undefined ? { agentConnected: ci.agentConnected } : {}),
       });
     }
-    for (const f of out.failures ?? []) failures.push(`${f.arn ?? '?'}: ${f.reason ?? 'failed'}${f.detail ? ` (${f.detail})` : ''}`);
+    for (const f of out.failures ?? []) {
+      failures.push({ arn: f.arn ?? '?', reason: `DescribeContainerInstances: ${f.reason ?? 'failed'}${f.detail ? ` (${f.detail})` : ''}` });
+    }
   }
   return { instances, failures };
 }
