@@ -105,7 +105,7 @@ describe('watch lifecycle', () => {
 
   it('reads the journal through journalctl and resumes after the saved cursor', async () => {
     const { base, root, state, config } = setup('aggregate:\n  keyFields: [pid]\n');
-    writeFileSync(config, readFileSync(config, 'utf8').replace('enabled: "off"', 'enabled: "on"'));
+    writeFileSync(config, readFileSync(config, 'utf8').replace('enabled: "off"', 'enabled: "on"\n  restartMinMs: 100'));
     const bin = path.join(base, 'bin');
     mkdirSync(bin);
     symlinkSync(path.resolve('test/fake-journalctl'), path.join(bin, 'journalctl'));
@@ -146,10 +146,22 @@ describe('watch lifecycle', () => {
     expect((await d.stop()).code).toBe(0);
     const pids = readEvents(state).map((e) => e.fields.pid);
     expect(pids).toEqual(['101', '102', '103', '104', '105']);
+    const resumeCall = readFileSync(argsLog, 'utf8').trim().split('\n').at(-1)!;
+    // A cursor journalctl refuses (journal vacuumed): the daemon goes on from the last entry's time, not in a loop.
+    const cp = path.join(state, 'checkpoints.json');
+    writeFileSync(cp, readFileSync(cp, 'utf8').replace(/"cursor":"[^"]*"/, '"cursor":"s=gone;i=1"'));
+    d = startDaemon(['--config', config, '--root', root, '--state-dir', state], env);
+    await ready(d, state);
+    await waitFor('cursor refused', () => /refused the saved cursor/.test(d.stderr()), 10000, d);
+    await sleep(500);
+    appendFileSync(exportFile, entry(oom(106), { __REALTIME_TIMESTAMP: String(Date.now() * 1000 + 5_000_000) }));
+    await waitFor('entry after fallback', () => readEvents(state).length === 6, 10000, d);
+    expect((await d.stop()).code).toBe(0);
     const calls = readFileSync(argsLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[]);
     expect(calls[0]).toEqual(expect.arrayContaining(['-o', 'json', '--follow', '--no-tail']));
     expect(calls[0]!.slice(-4)).toEqual(['_SYSTEMD_UNIT=docker.service', '_SYSTEMD_UNIT=containerd.service', '+', '_TRANSPORT=kernel']);
-    expect(calls.at(-1)).toContain(`--after-cursor=${cursor};b=boot`);
+    expect(JSON.parse(resumeCall)).toContain(`--after-cursor=${cursor};b=boot`);
+    expect(calls.at(-1)!.some((a) => a.startsWith('--since=@'))).toBe(true);
   });
 
   it('status shows positions, lag and sink health; validate checks config and rules', async () => {

@@ -20,7 +20,7 @@ export interface JournalOptions {
 
 export interface JournalStart {
   cursor?: string;
-  /** Epoch ms: used when there is no cursor yet. */
+  /** Epoch ms: used when there is no cursor yet, or when journalctl refuses the cursor. */
   since?: number;
 }
 
@@ -71,8 +71,12 @@ export class JournalSource {
     private readonly listener: JournalListener,
   ) {}
 
+  /** Epoch ms of the newest entry read (or of the start position): where to go on if a cursor is refused. */
+  private lastTime: number | undefined;
+
   start(from: JournalStart): void {
     this.from = { ...from };
+    this.lastTime = from.since;
     this.spawn();
   }
 
@@ -146,6 +150,8 @@ export class JournalSource {
     }
     this.st.entries++;
     this.from = { cursor };
+    const us = typeof obj.__REALTIME_TIMESTAMP === 'string' ? Number(obj.__REALTIME_TIMESTAMP) : NaN;
+    if (Number.isFinite(us)) this.lastTime = Math.floor(us / 1000);
     this.listener.entry(parseJournalEntry(obj), cursor);
   }
 
@@ -157,6 +163,15 @@ export class JournalSource {
     this.failures++;
     this.st.restarts++;
     this.st.error = why;
+    // A cursor journalctl cannot seek to (journal files vacuumed or replaced) would fail every restart:
+    // go on from the time of the last entry read instead, which at worst repeats a few entries.
+    if (this.from.cursor && /cursor/i.test(why) && Date.now() - startedAt < 10_000) {
+      this.opts.log.warn('journal: journalctl refused the saved cursor; continuing from the time of the last entry read', {
+        cursor: this.from.cursor,
+        since: new Date(this.lastTime ?? Date.now()).toISOString(),
+      });
+      this.from = { since: this.lastTime ?? Date.now() };
+    }
     this.opts.log.warn('journal: journalctl stopped; restarting', { reason: why, retryInMs: delay, cursor: this.from.cursor });
     this.restartTimer = setTimeout(() => this.spawn(), delay);
   }
