@@ -329,7 +329,10 @@ export async function loadConfig(opts: { file?: string; overrides?: Record<strin
       throw new ConfigError(`not valid YAML: ${errorMessage(err)}`, { file }, { cause: err });
     }
   }
-  const config = buildConfig(raw, opts.overrides ?? {}, text !== undefined ? file : undefined);
+  const overrides = { ...(opts.overrides ?? {}) };
+  // The environment sits between the file and the flags.
+  if (env.ECS_TRIAGE_LOG_LEVEL && overrides.logLevel === undefined) overrides.logLevel = env.ECS_TRIAGE_LOG_LEVEL;
+  const config = buildConfig(raw, overrides, text !== undefined ? file : undefined);
   return text !== undefined ? { config, file } : { config };
 }
 

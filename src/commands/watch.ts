@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadConfig } from '../config.js';
-import { createLogger, type LogLevel } from '../log.js';
+import { createLogger } from '../log.js';
 import { Daemon } from '../daemon/runtime.js';
 import { runHostChecks } from '../checks/index.js';
 
@@ -32,8 +32,7 @@ export function watchOverrides(flags: WatchFlags): Record<string, unknown> {
 async function action(flags: WatchFlags, io: CommandIO, exit: ExitCodeSink): Promise<void> {
   const overrides = watchOverrides(flags);
   const { config, file } = await loadConfig({ ...(flags.config ? { file: flags.config } : {}), overrides });
-  const level = (process.env.ECS_TRIAGE_LOG_LEVEL as LogLevel | undefined) ?? config.logLevel;
-  const log = createLogger(io.stderr, level);
+  const log = createLogger(io.stderr, config.logLevel);
   const daemon = new Daemon({
     config,
     ...(file ? { configFile: file } : flags.config ? { configFile: flags.config } : {}),
