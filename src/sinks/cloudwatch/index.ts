@@ -278,35 +278,51 @@ export class CloudWatchSink implements Sink {
   }
 
   private async loop(): Promise<void> {
+    let trouble = 0;
     while (!this.stopping) {
-      // Decide from the spool's counters whether to send now, before reading anything: a read builds a
-      // batch's worth of strings, and reading again at every wake-up would double the garbage.
-      const backlog = this.spool.pending >= MAX_BATCH_EVENTS || this.spool.unackedBytes >= MAX_BATCH_BYTES * 0.9;
-      const wait = this.settings.flushIntervalMs - (Date.now() - this.lastSend);
-      if (this.spool.pending > 0 && !backlog && wait > 0 && this.urgent === 0) {
-        await this.sleep(wait);
-        continue;
-      }
-      const chunk = this.spool.pending > 0 ? await this.spool.readChunk() : undefined;
-      if (!chunk) {
-        this.settleIdle();
-        if (this.stopping) break;
-        await this.sleep(this.settings.flushIntervalMs);
-        continue;
-      }
       try {
-        await this.deliverChunk(chunk.records, () => this.spool.overtaken(chunk.start));
+        await this.step();
+        trouble = 0;
       } catch (err) {
-        if (err instanceof Overtaken) continue; // its events were dropped from the spool (counted there)
         if (err instanceof Stopped) break;
-        throw err;
+        // The spool itself failed (disk full, I/O error): keep the sender alive and try again later.
+        this.failing = 'retry';
+        this.lastError = errorMessage(err);
+        this.log.error('CloudWatch sender: spool error; retrying', { error: err });
+        this.settleIdle();
+        this.settleProgress();
+        await this.sleep(this.backoff(trouble++));
       }
-      this.stats.corruptSpoolLines += chunk.corrupt;
-      if (chunk.corrupt > 0) this.log.warn('skipped undecodable spool lines', { count: chunk.corrupt });
-      await this.spool.ack(chunk.end, chunk.records.length + chunk.corrupt);
-      this.settleProgress();
     }
     this.settleIdle();
+    this.settleProgress();
+  }
+
+  /** One turn of the sender: wait, or read a chunk, deliver it, acknowledge it. */
+  private async step(): Promise<void> {
+    // Decide from the spool's counters whether to send now, before reading anything: a read builds a
+    // batch's worth of strings, and reading again at every wake-up would double the garbage.
+    const backlog = this.spool.pending >= MAX_BATCH_EVENTS || this.spool.unackedBytes >= MAX_BATCH_BYTES * 0.9;
+    const wait = this.settings.flushIntervalMs - (Date.now() - this.lastSend);
+    if (this.spool.pending > 0 && !backlog && wait > 0 && this.urgent === 0) {
+      await this.sleep(wait);
+      return;
+    }
+    const chunk = this.spool.pending > 0 ? await this.spool.readChunk() : undefined;
+    if (!chunk) {
+      this.settleIdle();
+      if (!this.stopping) await this.sleep(this.settings.flushIntervalMs);
+      return;
+    }
+    try {
+      await this.deliverChunk(chunk.records, () => this.spool.overtaken(chunk.start));
+    } catch (err) {
+      if (err instanceof Overtaken) return; // its events were dropped from the spool (counted there)
+      throw err;
+    }
+    this.stats.corruptSpoolLines += chunk.corrupt;
+    if (chunk.corrupt > 0) this.log.warn('skipped undecodable spool lines', { count: chunk.corrupt });
+    await this.spool.ack(chunk.end, chunk.records.length + chunk.corrupt);
     this.settleProgress();
   }
 
