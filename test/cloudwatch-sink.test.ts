@@ -1,7 +1,7 @@
 // The CloudWatch sink against the wire: the real SDK client, a local CloudWatch Logs endpoint that enforces
 // the PutLogEvents limits and injects faults, a real spool on disk.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
@@ -241,6 +241,22 @@ describe('CloudWatch sink faults', () => {
     while (s.health().pending > 0) await s.flush();
     expect(ids()).toEqual(['evt-00000001', 'evt-00000002']);
     expect(s.health().ok).toBe(true);
+  });
+
+  it('sends directly when the disk is full (the spool segment is /dev/full), and fails clearly if it cannot', async () => {
+    const dir = await stateDir();
+    const s = await sink({}, {}, dir);
+    // The spool's next segment file becomes a real device that answers every write with ENOSPC.
+    const segment = path.join(dir, 'cloudwatch-spool', '0000000000000001.seg');
+    await symlink('/dev/full', segment);
+    await s.write([makeEvent(1), makeEvent(2)]);
+    expect(ids()).toEqual(['evt-00000001', 'evt-00000002']);
+    expect(s.stats.sentDirect).toBe(2);
+    expect(s.health().pending).toBe(0);
+    // Disk still full (next segment too) and CloudWatch down: write() rejects, so the caller keeps its checkpoint.
+    await symlink('/dev/full', segment); // the failed (empty) segment was removed, so the next append opens it again
+    server.faults.outage = 'drop';
+    await expect(s.write([makeEvent(3)])).rejects.toThrow(/spool not writable .*CloudWatch did not take the events/);
   });
 
   it('honours AWS_ENDPOINT_URL_CLOUDWATCH_LOGS when no endpoint is configured', async () => {

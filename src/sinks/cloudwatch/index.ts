@@ -5,10 +5,10 @@ import path from 'node:path';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Sink, SinkHealth, TriageEvent } from '../../types.js';
 import type { Logger } from '../../log.js';
-import { ConfigError, errorMessage } from '../../errors.js';
+import { AwsError, ConfigError, errorMessage } from '../../errors.js';
 import { resolveIdentity, type Identity } from '../../aws/identity.js';
 import { createLogsClient, requireRegion, resolveRegion } from '../../aws/clients.js';
-import { encodeEvent } from './event.js';
+import { encodeEvent, type EncodeOptions } from './event.js';
 import { planBatches, eventCost } from './batch.js';
 import { Spool } from './spool.js';
 import { LogsSender, classifyFailure, type FailureKind } from './sender.js';
@@ -52,9 +52,15 @@ export interface CloudWatchStats {
   droppedSpoolFull: number;
   corruptSpoolLines: number;
   retries: number;
+  /** Sent without the spool because it could not be written (disk full). */
+  sentDirect: number;
 }
 
 class Stopped extends Error {}
+/** Errors that mean the spool cannot take events now (disk or quota full, read-only, failing disk). */
+const UNWRITABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
+/** Attempts for a direct send when the spool is unwritable: the caller is waiting. */
+const DIRECT_SEND_ATTEMPTS = 3;
 /** The spool dropped the chunk being retried (it was full): give it up so nothing is both dropped and sent. */
 class Overtaken extends Error {}
 
@@ -121,6 +127,7 @@ export class CloudWatchSink implements Sink {
     droppedSpoolFull: 0,
     corruptSpoolLines: 0,
     retries: 0,
+    sentDirect: 0,
   };
   private destinationReady = false;
   private stopping = false;
@@ -193,8 +200,30 @@ export class CloudWatchSink implements Sink {
       this.poke();
       await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
     }
-    await this.spool.append({ length: events.length, get: (i) => encodeEvent(events[i]!, this.identity, enc) });
+    try {
+      await this.spool.append({ length: events.length, get: (i) => encodeEvent(events[i]!, this.identity, enc) });
+    } catch (err) {
+      if (!UNWRITABLE.has((err as NodeJS.ErrnoException).code ?? '')) throw err;
+      // A full disk is one of the things this tool reports: those events must still get out.
+      await this.sendDirect(events, enc, err);
+    }
     this.stats.droppedSpoolFull = this.spool.dropped;
+  }
+
+  /**
+   * The spool cannot be written: send now, with a few attempts, and resolve only if CloudWatch accepted the
+   * events (the contract lets checkpoints move then). Otherwise reject: the caller keeps its checkpoint.
+   */
+  private async sendDirect(events: readonly TriageEvent[], enc: EncodeOptions, cause: unknown): Promise<void> {
+    this.log.warn('CloudWatch spool not writable; sending directly', { error: cause, events: events.length });
+    const plan = planBatches(events.map((e) => encodeEvent(e, this.identity, enc)), Date.now());
+    this.stats.droppedOutOfWindow += plan.tooOld + plan.tooNew;
+    try {
+      for (const batch of plan.batches) await this.deliver(batch, () => false, DIRECT_SEND_ATTEMPTS);
+    } catch (err) {
+      throw new AwsError('PutLogEvents', `spool not writable (${errorMessage(cause)}) and CloudWatch did not take the events: ${errorMessage(err)}`, { cause: err });
+    }
+    this.stats.sentDirect += events.length;
   }
 
   /**
@@ -341,7 +370,7 @@ export class CloudWatchSink implements Sink {
   }
 
   /** Sends one valid batch until it is accepted, or proven invalid. Retries with full-jitter backoff. */
-  private async deliver(batch: WireEvent[], overtaken: () => boolean): Promise<void> {
+  private async deliver(batch: WireEvent[], overtaken: () => boolean, maxAttempts = Infinity): Promise<void> {
     let attempt = 0;
     let createdFor = -1;
     for (;;) {
@@ -383,7 +412,7 @@ export class CloudWatchSink implements Sink {
           continue;
         }
         if (kind === 'invalid') {
-          await this.deliverInvalid(batch, err, overtaken);
+          await this.deliverInvalid(batch, err, overtaken, maxAttempts);
           return;
         }
         if (this.failing !== kind) {
@@ -399,21 +428,22 @@ export class CloudWatchSink implements Sink {
         this.settleIdle(); // flush() callers are told "not now" rather than kept waiting
         this.settleProgress(); // writers waiting for room spool (and drop the oldest) instead
         this.stats.retries++;
+        if (attempt + 1 >= maxAttempts) throw err;
         await this.sleep(this.backoff(attempt++));
       }
     }
   }
 
   /** A request refused as invalid: halve it until the bad event is alone, then drop and count that one. */
-  private async deliverInvalid(batch: WireEvent[], err: unknown, overtaken: () => boolean): Promise<void> {
+  private async deliverInvalid(batch: WireEvent[], err: unknown, overtaken: () => boolean, maxAttempts: number): Promise<void> {
     if (batch.length === 1) {
       this.stats.droppedInvalid++;
       this.log.error('CloudWatch refused an event as invalid; dropped it', { error: err, bytes: Buffer.byteLength(batch[0]!.message) });
       return;
     }
     const mid = Math.ceil(batch.length / 2);
-    await this.deliver(batch.slice(0, mid), overtaken);
-    await this.deliver(batch.slice(mid), overtaken);
+    await this.deliver(batch.slice(0, mid), overtaken, maxAttempts);
+    await this.deliver(batch.slice(mid), overtaken, maxAttempts);
   }
 
   /** Full jitter (AWS architecture blog): random in [0, min(cap, base·2^n)]. */

@@ -5,7 +5,7 @@
 //
 // Layout: <dir>/lock (pid), <dir>/cursor.json ({segment, offset}), <dir>/<16-digit index>.seg holding lines
 // `<epoch ms>\t<message JSON>\n`.
-import { open, readdir, readFile, rename, rm, stat, truncate, writeFile, mkdir, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, rename, rm, stat, truncate, writeFile, mkdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TriageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
@@ -135,6 +135,11 @@ export class Spool {
         await rm(file, { force: true });
         continue;
       }
+      if (!(await lstat(file)).isFile()) {
+        // Not something we wrote (a link, a device): never read it.
+        this.log.warn('spool: ignoring a segment that is not a regular file', { file });
+        continue;
+      }
       const data = await readFile(file);
       // A crash mid-append leaves a torn last line: cut it off (write() had not resolved for it).
       const lastNl = data.lastIndexOf(0x0a);
@@ -214,7 +219,20 @@ export class Spool {
         n++;
         i++;
       }
-      await this.writer!.write(buf, 0, used, seg.size);
+      try {
+        await this.writer!.write(buf, 0, used, seg.size);
+      } catch (err) {
+        // Disk full or I/O error: cut back to the last whole line and close, so a later append (when there is
+        // room again) starts a clean segment instead of continuing after a torn line.
+        await this.writer!.truncate(seg.size).catch(() => undefined);
+        await this.writer!.close().catch(() => undefined);
+        this.writer = undefined;
+        if (seg.size === 0) {
+          this.segments.splice(this.segments.indexOf(seg), 1);
+          await rm(path.join(this.dir, segName(seg.index)), { force: true }).catch(() => undefined);
+        }
+        throw err;
+      }
       seg.size += used;
       seg.lines += n;
       this.pending += n;
