@@ -101,6 +101,17 @@ describe('queries install', () => {
     expect(server.queryDefinitions.size).toBe(6);
   });
 
+  it('takes the log group and endpoint from the config file the daemon uses', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'qcfg-'));
+    const cfg = path.join(dir, 'config.yaml');
+    await writeFile(cfg, `cloudwatch:\n  logGroup: /from-config\n  endpoint: ${server.endpoint}\n`);
+    const r = await cli(['queries', 'install', '--config', cfg]);
+    await rm(dir, { recursive: true, force: true });
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/6 queries saved for log group \/from-config/);
+    expect([...server.queryDefinitions.values()].every((d) => d.logGroupNames[0] === '/from-config')).toBe(true);
+  });
+
   it('works from the bundle with the endpoint from AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, ['dist/ecs-triage.mjs', 'queries', 'install'], {
       env: testEnv({ AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: server.endpoint }),

@@ -77,3 +77,21 @@ export function awsError(operation: string, err: unknown, permission?: string): 
   }
   return new AwsError(operation, errorMessage(err), { cause: err, ...(hint ? { hint } : {}) });
 }
+
+/**
+ * For `queries` and `insights`: the log group, Region and endpoint from the flags, else from the config file's
+ * `cloudwatch` section (`--config`, $ECS_TRIAGE_CONFIG, or /etc/ecs-triage/config.yaml when present), so that on a
+ * host the commands query the group the daemon writes to.
+ */
+export async function logsCommandSettings(flags: { logGroup?: string; region?: string; endpoint?: string; config?: string }): Promise<{
+  logGroup: string;
+  region?: string;
+  endpoint?: string;
+}> {
+  const { loadConfig } = await import('../config.js');
+  const { config } = await loadConfig(flags.config ? { file: flags.config } : {});
+  const cw = config.cloudwatch;
+  const region = flags.region ?? cw.region;
+  const endpoint = flags.endpoint ?? cw.endpoint;
+  return { logGroup: flags.logGroup ?? cw.logGroup, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
+}

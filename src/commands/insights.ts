@@ -13,7 +13,8 @@ interface InsightsFlags {
   since?: string;
   cluster?: string;
   instance?: string;
-  logGroup: string;
+  logGroup?: string;
+  config?: string;
   format: 'table' | 'json';
   region?: string;
   endpoint?: string;
@@ -48,7 +49,8 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
     .option('--since <duration>', 'time range back from now (30m, 1h, 7d; default: the query\'s own)')
     .option('--cluster <name>', 'only events of this ECS cluster')
     .option('--instance <id>', 'instance id, for queries that need one (instance-timeline)')
-    .option('--log-group <name>', 'log group to query', CLOUDWATCH_DEFAULTS.logGroup)
+    .option('--log-group <name>', `log group to query (default: cloudwatch.logGroup of the config file, else ${CLOUDWATCH_DEFAULTS.logGroup})`)
+    .option('--config <file>', 'config file to read the cloudwatch settings from (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml if present)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .option('--region <region>', 'AWS Region (default: AWS_REGION, then IMDS)')
     .option('--endpoint <url>', 'CloudWatch Logs endpoint override')
@@ -73,13 +75,14 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
       }
       const queryString = renderQuery(q, { ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.instance ? { instance: flags.instance } : {}) });
 
-      const [{ commandLogsClient, awsError }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
-      const client = await commandLogsClient(flags);
+      const [{ commandLogsClient, awsError, logsCommandSettings }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
+      const target = await logsCommandSettings(flags);
+      const client = await commandLogsClient(target);
       try {
         const started = await client
           .send(
             new sdk.StartQueryCommand({
-              logGroupName: flags.logGroup,
+              logGroupName: target.logGroup,
               startTime: Math.floor(start / 1000),
               endTime: Math.floor(now / 1000),
               queryString,
@@ -112,7 +115,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
           return o;
         });
         if (flags.format === 'json') {
-          io.stdout.write(JSON.stringify({ query: q.name, logGroup: flags.logGroup, since: new Date(start).toISOString(), statistics: res.statistics ?? {}, rows }, null, 2) + '\n');
+          io.stdout.write(JSON.stringify({ query: q.name, logGroup: target.logGroup, since: new Date(start).toISOString(), statistics: res.statistics ?? {}, rows }, null, 2) + '\n');
         } else {
           io.stdout.write(renderTable(rows));
           const st = res.statistics;

@@ -8,7 +8,8 @@ import { loadQueryPack, savedQuery, QUERY_FOLDER } from '../aws/query-pack.js';
 import { CLOUDWATCH_DEFAULTS } from '../sinks/cloudwatch/options.js';
 
 interface InstallFlags {
-  logGroup: string;
+  logGroup?: string;
+  config?: string;
   region?: string;
   endpoint?: string;
   dir?: string;
@@ -36,14 +37,16 @@ export const registerQueries: RegisterCommand = (program: Command, io: CommandIO
   queries
     .command('install')
     .description(`Save the pack as Logs Insights query definitions in the "${QUERY_FOLDER}/" folder (updates existing ones by name)`)
-    .option('--log-group <name>', 'log group the saved queries run on', CLOUDWATCH_DEFAULTS.logGroup)
+    .option('--log-group <name>', `log group the saved queries run on (default: cloudwatch.logGroup of the config file, else ${CLOUDWATCH_DEFAULTS.logGroup})`)
+    .option('--config <file>', 'config file to read the cloudwatch settings from (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml if present)')
     .option('--region <region>', 'AWS Region (default: AWS_REGION, then IMDS)')
     .option('--endpoint <url>', 'CloudWatch Logs endpoint override (default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS or the Regional endpoint)')
     .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
     .action(async (flags: InstallFlags) => {
       const pack = await loadQueryPack(flags.dir);
-      const [{ commandLogsClient, awsError }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
-      const client = await commandLogsClient(flags);
+      const [{ commandLogsClient, awsError, logsCommandSettings }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
+      const target = await logsCommandSettings(flags);
+      const client = await commandLogsClient(target);
       try {
         // Upsert by name: find the ids of the definitions already in our folder.
         const existing = new Map<string, string>();
@@ -62,13 +65,13 @@ export const registerQueries: RegisterCommand = (program: Command, io: CommandIO
           const id = existing.get(saved.name);
           // An update replaces the whole definition, so the log group is always sent again.
           await client
-            .send(new sdk.PutQueryDefinitionCommand({ ...saved, logGroupNames: [flags.logGroup], ...(id ? { queryDefinitionId: id } : {}) }))
+            .send(new sdk.PutQueryDefinitionCommand({ ...saved, logGroupNames: [target.logGroup], ...(id ? { queryDefinitionId: id } : {}) }))
             .catch((err: unknown) => {
               throw awsError(`PutQueryDefinition ${saved.name}`, err, 'logs:PutQueryDefinition');
             });
           io.stdout.write(`${id ? 'updated' : 'created'}  ${saved.name}\n`);
         }
-        io.stdout.write(`${pack.length} queries saved for log group ${flags.logGroup}\n`);
+        io.stdout.write(`${pack.length} queries saved for log group ${target.logGroup}\n`);
       } finally {
         client.destroy();
       }
