@@ -12,12 +12,15 @@ import { findNestedQuantifier } from './redos.js';
 import { checkFileShape, checkRuleShape, DEFAULT_PRIORITY, normaliseExamples, type CompiledRule, type RawRule } from './rule.js';
 import { RuleSet } from './ruleset.js';
 
-declare const __EMBEDDED_PATTERNS__: Record<string, string> | undefined;
+/** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse). */
+declare const __EMBEDDED_PATTERNS__: Record<string, { doc?: unknown; text?: string }> | undefined;
 
 export interface PatternSource {
   /** Shown in messages: a path, or `embedded:NAME` for the copy inside the bundle. */
   name: string;
   text: string;
+  /** Already parsed (the bundle's embedded copy): skips the YAML parser. */
+  doc?: unknown;
 }
 
 const PATTERN_FILE = /\.(ya?ml|json)$/;
@@ -48,13 +51,26 @@ export async function readPatternDir(dir: string): Promise<PatternSource[]> {
   return Promise.all(names.map(async (n) => ({ name: path.join(dir, n), text: await readFile(path.join(dir, n), 'utf8') })));
 }
 
-/** Where the default rules come from: the shipped directory, else the copy embedded in the bundle. */
-export async function defaultPatternSources(): Promise<PatternSource[]> {
+function embeddedSources(): PatternSource[] | undefined {
+  if (typeof __EMBEDDED_PATTERNS__ !== 'object' || __EMBEDDED_PATTERNS__ === null) return undefined;
+  return Object.entries(__EMBEDDED_PATTERNS__).map(([name, e]) => ({
+    name: `embedded:${name}`,
+    text: e.text ?? '',
+    ...(e.doc !== undefined ? { doc: e.doc } : {}),
+  }));
+}
+
+/**
+ * Where the default rules come from. Running commands prefer the copy inside the bundle (parsed at build
+ * time, and the same rules wherever the bundle is copied); `patterns check` prefers the directory, which is
+ * what a rule author is editing.
+ */
+export async function defaultPatternSources(prefer: 'embedded' | 'directory' = 'embedded'): Promise<PatternSource[]> {
+  const embedded = embeddedSources();
+  if (prefer === 'embedded' && embedded) return embedded;
   const dir = await shippedPatternsDir();
   if (dir) return readPatternDir(dir);
-  if (typeof __EMBEDDED_PATTERNS__ === 'object' && __EMBEDDED_PATTERNS__ !== null) {
-    return Object.entries(__EMBEDDED_PATTERNS__).map(([name, text]) => ({ name: `embedded:${name}`, text }));
-  }
+  if (embedded) return embedded;
   throw new RuleSetError([new RuleError('patterns', undefined, 'no shipped pattern directory found and no embedded rules')]);
 }
 
@@ -71,7 +87,7 @@ export function compileRuleSet(sources: PatternSource[]): RuleSet {
     const family = path.basename(src.name).replace(PATTERN_FILE, '');
     let doc: unknown;
     try {
-      doc = src.name.endsWith('.json') ? JSON.parse(src.text) : parseYaml(src.text, { prettyErrors: true, uniqueKeys: true });
+      doc = src.doc !== undefined ? src.doc : src.name.endsWith('.json') ? JSON.parse(src.text) : parseYaml(src.text, { prettyErrors: true, uniqueKeys: true });
     } catch (err) {
       errors.push(new RuleError(src.name, undefined, `not valid ${src.name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`));
       continue;

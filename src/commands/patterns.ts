@@ -13,7 +13,7 @@ export const registerPatterns: RegisterCommand = (program: Command, io) => {
     .description('Validate a rule directory (the shipped one by default): schema, regexes, backtracking, examples, counterexamples.')
     .argument('[dir]', 'directory of *.yaml / *.json rule files')
     .action(async (dir: string | undefined) => {
-      const sources = dir ? await readPatternDir(dir) : await defaultPatternSources();
+      const sources = dir ? await readPatternDir(dir) : await defaultPatternSources('directory');
       const set = compileRuleSet(sources);
       const slow = stressRules(set.rules);
       if (slow.length > 0) throw new RuleSetError(slow.map((s) => new RuleError(s.file, s.id, s.reason)));
@@ -29,7 +29,7 @@ export const registerPatterns: RegisterCommand = (program: Command, io) => {
     .argument('[dir]', 'directory of rule files (default: the shipped rules)')
     .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action(async (dir: string | undefined, flags: { format: 'text' | 'json' }) => {
-      const set = compileRuleSet(dir ? await readPatternDir(dir) : await defaultPatternSources());
+      const set = compileRuleSet(dir ? await readPatternDir(dir) : await defaultPatternSources('directory'));
       if (flags.format === 'json') {
         io.stdout.write(JSON.stringify(set.rules.map((r) => ({ id: r.id, category: r.category, severity: r.severity, priority: r.priority, title: r.title, family: r.family })), null, 2) + '\n');
         return;
