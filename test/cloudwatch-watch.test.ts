@@ -1,7 +1,7 @@
 // End to end through the daemon: `ecs-triage watch` with the CloudWatch sink (a real process, real files, the
 // real SDK against the local Logs endpoint): latency of one event, then an outage with kill -9 and restart.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
 import { testEnv } from './servers/cloudwatch-fixtures.js';
@@ -81,5 +81,6 @@ describe('watch --sink cloudwatch', () => {
     for (const e of events) (idsByTag.get(tagOf(e)) ?? idsByTag.set(tagOf(e), new Set()).get(tagOf(e))!).add(e.id);
     for (const [, ids] of idsByTag) expect(ids.size).toBe(1);
     expect(server.violations).toEqual([]);
+    rmSync(base, { recursive: true, force: true });
   }, 90_000);
 });
