@@ -99,7 +99,8 @@ describe('genuine dockerd 20.10 output (fixtures/recorded)', () => {
     expect(causes('dockerd-push-success.log')).toEqual([]);
     expect(causes('dockerd-startup.log')).toEqual([]);
     expect(causes('dockerd-container-lifecycle.log')).toEqual([]);
-    expect(causes('dockerd-containerd-killed.log')).toEqual([]);
+    // containerd killed under dockerd is reported (a warning: dockerd restarts it), the fallback lines around it are not.
+    expect([...new Set(causes('dockerd-containerd-killed.log'))]).toEqual(['containerd-killed']);
     // A layer download that failed once and then resumed is not a cause.
     expect(causes('dockerd-pull-blob-truncated-then-resumed.log')).toEqual([]);
   });

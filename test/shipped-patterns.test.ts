@@ -15,10 +15,11 @@ beforeAll(async () => {
 const classify = (line: string, source: RecordSource = 'unknown') => rules.classify(parseLine(line, { source }));
 
 describe('shipped patterns', () => {
-  it('load cleanly and cover every log category', () => {
+  it('load cleanly and cover every log category, including our two additions', () => {
     expect([...rules.categories()].sort()).toEqual(
       ['agent_registration', 'arch_mismatch', 'context_canceled', 'disk_full', 'dns_failure', 'image_not_found', 'network_timeout', 'oom',
-        'rate_limited', 'registry_auth_denied', 'registry_server_error', 'secrets_init_failure', 'tls_error'].sort(),
+        'rate_limited', 'registry_auth_denied', 'registry_server_error', 'secrets_init_failure', 'tls_error',
+        'container_start_failure', 'docker_daemon_failure'].sort(),
     );
     expect(rules.rules.length).toBeGreaterThanOrEqual(30);
   });
