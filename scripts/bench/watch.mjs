@@ -110,27 +110,33 @@ export async function run({ log, work }) {
   const idleS = Number(process.env.BENCH_WATCH_IDLE_S ?? 60);
 
   // ---- idle ----
+  // Idle CPU is a few 10 ms clock ticks a minute, so one event decides the figure: V8 runs a one-time pair of
+  // full GCs ("memory reducer", ~60-85 ms here per --trace-gc) at a varying moment in the first minutes. Two
+  // consecutive windows are measured after a settle period and both reported: at most one holds that GC.
   if (want('idle')) {
     const env = setup(work, 'idle', 0);
     const d = await start(env);
     const ref = spawn(process.execPath, ['-e', 'setInterval(() => {}, 10000)'], { stdio: 'ignore' });
-    // V8's memory reducer runs one pair of full GCs about a minute after start-up (~85 ms CPU here, seen with
-    // --trace-gc): reported apart, so the idle figure is the steady state of a daemon that runs for months.
-    const settleS = Number(process.env.BENCH_WATCH_SETTLE_S ?? 90);
+    const settleS = Number(process.env.BENCH_WATCH_SETTLE_S ?? 30);
+    const windows = Number(process.env.BENCH_WATCH_IDLE_WINDOWS ?? 2);
     const s0 = cpuTicks(d.child.pid);
     await sleep(settleS * 1000);
-    const a = cpuTicks(d.child.pid);
-    const settleMs = ((a - s0) / TICK) * 1000;
-    const ra = cpuTicks(ref.pid);
-    const t0 = performance.now();
-    await sleep(idleS * 1000);
-    const secs = (performance.now() - t0) / 1000;
-    const cpu = ((cpuTicks(d.child.pid) - a) / TICK / secs) * 100;
-    const refCpu = ((cpuTicks(ref.pid) - ra) / TICK / secs) * 100;
+    const settleMs = ((cpuTicks(d.child.pid) - s0) / TICK) * 1000;
+    const figures = [];
+    let refCpu = 0;
+    for (let w = 0; w < windows; w++) {
+      const a = cpuTicks(d.child.pid);
+      const ra = cpuTicks(ref.pid);
+      const t0 = performance.now();
+      await sleep(idleS * 1000);
+      const secs = (performance.now() - t0) / 1000;
+      figures.push(((cpuTicks(d.child.pid) - a) / TICK / secs) * 100);
+      refCpu = Math.max(refCpu, ((cpuTicks(ref.pid) - ra) / TICK / secs) * 100);
+    }
     const rss = rssMb(d.child.pid);
     ref.kill();
     await stop(d);
-    log(`watch idle: CPU ${cpu.toFixed(3)} % of one core over ${secs.toFixed(0)} s (target < 0.1 %; idle node reference ${refCpu.toFixed(3)} %), RSS ${rss.toFixed(1)} MB (target < 80 MB); CPU tick ${1000 / TICK} ms; first ${settleS} s after start-up (incl. the one-time GC): ${settleMs.toFixed(0)} ms CPU`);
+    log(`watch idle: CPU per ${idleS} s window ${figures.map((f) => f.toFixed(3) + ' %').join(', ')} of one core (target < 0.1 %; idle node reference <= ${refCpu.toFixed(3)} %), RSS ${rss.toFixed(1)} MB (target < 80 MB); clock tick ${1000 / TICK} ms; first ${settleS} s after start-up: ${settleMs.toFixed(0)} ms CPU`);
   }
 
   // ---- sustained 20,000 lines/s, then burst capacity ----
