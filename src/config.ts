@@ -55,7 +55,17 @@ export interface TriageConfig {
     fallbackFile: string;
   };
   aggregate: { windowMs: number; keyFields: string[] };
-  checks: { enabled: boolean; intervalMs: number; repeatMs: number };
+  checks: {
+    enabled: boolean;
+    intervalMs: number;
+    repeatMs: number;
+    diskWarnPercent: number;
+    diskErrorPercent: number;
+    inodeWarnPercent: number;
+    inodeErrorPercent: number;
+    maxLogBytes: number;
+    maxLogSharePercent: number;
+  };
   checkpoints: { intervalMs: number };
   status: { intervalMs: number };
   fileSink: { path?: string; maxBytes: number; maxFiles: number; fsync: boolean };
@@ -115,6 +125,12 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'checks.enabled', kind: { t: 'bool' }, default: true, help: 'Run the host checks (disk, inodes, container logs) on a schedule.' },
   { key: 'checks.intervalMs', kind: { t: 'ms', min: 1000 }, default: 300000, help: 'How often the host checks run.' },
   { key: 'checks.repeatMs', kind: { t: 'ms', min: 1000 }, default: 3600000, help: 'A problem that lasts is reported again at this interval.' },
+  { key: 'checks.diskWarnPercent', kind: { t: 'int', min: 1, max: 100 }, default: 80, help: 'Block use (%) of a filesystem that is a warning (`disk_pressure`).' },
+  { key: 'checks.diskErrorPercent', kind: { t: 'int', min: 1, max: 100 }, default: 90, help: 'Block use (%) that is an error.' },
+  { key: 'checks.inodeWarnPercent', kind: { t: 'int', min: 1, max: 100 }, default: 80, help: 'Inode use (%) that is a warning (`inode_pressure`).' },
+  { key: 'checks.inodeErrorPercent', kind: { t: 'int', min: 1, max: 100 }, default: 90, help: 'Inode use (%) that is an error.' },
+  { key: 'checks.maxLogBytes', kind: { t: 'bytes', min: MiB }, default: 1024 * MiB, help: "One container's json-file logs (with rotations) above this are `container_log_oversize`." },
+  { key: 'checks.maxLogSharePercent', kind: { t: 'int', min: 1, max: 100 }, default: 50, help: "…or above this share (%) of the free space left on their filesystem." },
   { key: 'checkpoints.intervalMs', kind: { t: 'ms', min: 50 }, default: 1000, help: 'Longest time between state-file writes while positions move.' },
   { key: 'status.intervalMs', kind: { t: 'ms', min: 100 }, default: 10000, help: 'How often `status.json` (read by `ecs-triage status`) is written.' },
   { key: 'fileSink.path', kind: { t: 'path' }, default: undefined, defaultText: '`<stateDir>/events.jsonl`', help: 'File sink: JSON lines file.' },
@@ -292,6 +308,11 @@ export function buildConfig(raw: unknown, overrides: Record<string, unknown> = {
   cfg.root = path.resolve(cfg.root);
   cfg.stateDir = path.resolve(cfg.stateDir);
   if (cfg.patternsDir) cfg.patternsDir = path.resolve(cfg.patternsDir);
+  for (const [warn, error] of [['diskWarnPercent', 'diskErrorPercent'], ['inodeWarnPercent', 'inodeErrorPercent']] as const) {
+    if (cfg.checks[warn] > cfg.checks[error]) {
+      throw new ConfigError(`must not be above checks.${error} (${cfg.checks[error]})`, { ...(file ? { file } : {}), key: `checks.${warn}` });
+    }
+  }
   if (cfg.journal.restartMaxMs < cfg.journal.restartMinMs) {
     throw new ConfigError(`must be at least journal.restartMinMs (${cfg.journal.restartMinMs})`, { ...(file ? { file } : {}), key: 'journal.restartMaxMs' });
   }

@@ -9,15 +9,18 @@ import { SEVERITIES, type Severity } from '../types.js';
 import { DEFAULT_THRESHOLDS, DEFAULT_TOP, failsAt, renderChecksText, resolveThresholds, runHostChecks, type Thresholds } from '../checks/index.js';
 import { parseDockerSize } from '../checks/sizes.js';
 
-interface CheckFlags {
-  root: string;
-  format: 'text' | 'json';
+export interface ThresholdFlags {
   warnPercent?: string;
   errorPercent?: string;
   inodeWarnPercent?: string;
   inodeErrorPercent?: string;
   maxLogSize?: string;
   maxLogShare?: string;
+}
+
+interface CheckFlags extends ThresholdFlags {
+  root: string;
+  format: 'text' | 'json';
   top: string;
   failOn: Severity | 'never';
 }
@@ -39,7 +42,8 @@ function number(flag: string, text: string | undefined): number | undefined {
   return n;
 }
 
-function thresholdsFrom(flags: CheckFlags): Thresholds {
+/** The threshold flags as thresholds; shared with `scan`, which takes the same flags. */
+export function thresholdsFrom(flags: ThresholdFlags): Thresholds {
   const partial: Partial<Thresholds> = {};
   const set = (key: keyof Thresholds, v: number | undefined): void => {
     if (v !== undefined) partial[key] = v;
@@ -78,19 +82,25 @@ async function action(flags: CheckFlags, io: CommandIO, exit: ExitCodeSink): Pro
   exit.set(flags.failOn !== 'never' && failsAt(report, flags.failOn) ? EXIT.findings : EXIT.ok);
 }
 
-export const registerCheck: RegisterCommand = (program: Command, io: CommandIO, exit: ExitCodeSink) => {
+/** The threshold flags of `check`, also offered by `scan`. */
+export function addThresholdOptions(cmd: Command): Command {
   const d = DEFAULT_THRESHOLDS;
-  program
-    .command('check')
-    .description('Check disk and inode use and container json-file log sizes on this host (no log scan). Reads sizes with stat, never log contents.')
-    .option('--root <dir>', 'read the host under this directory (a fixture or an unpacked bundle) instead of /', '/')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+  return cmd
     .option('--warn-percent <n>', `block use (%) that is a warning`, String(d.diskWarnPercent))
     .option('--error-percent <n>', `block use (%) that is an error`, String(d.diskErrorPercent))
     .option('--inode-warn-percent <n>', 'inode use (%) that is a warning', String(d.inodeWarnPercent))
     .option('--inode-error-percent <n>', 'inode use (%) that is an error', String(d.inodeErrorPercent))
     .option('--max-log-size <size>', "one container's logs above this are oversize (Docker size syntax: 500m, 1g)", '1g')
-    .option('--max-log-share <percent>', "…or above this share of the free space on the data root's filesystem", String(d.maxLogFreeShare * 100))
+    .option('--max-log-share <percent>', "…or above this share of the free space on the data root's filesystem", String(d.maxLogFreeShare * 100));
+}
+
+export const registerCheck: RegisterCommand = (program: Command, io: CommandIO, exit: ExitCodeSink) => {
+  const cmd = program
+    .command('check')
+    .description('Check disk and inode use and container json-file log sizes on this host (no log scan). Reads sizes with stat, never log contents.')
+    .option('--root <dir>', 'read the host under this directory (a fixture or an unpacked bundle) instead of /', '/')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+  addThresholdOptions(cmd)
     .option('--top <n>', 'containers to list, largest logs first', String(DEFAULT_TOP))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'never']).default('error'))
     .action((flags: CheckFlags) => action(flags, io, exit));

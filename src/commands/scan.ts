@@ -7,9 +7,10 @@ import { renderText, toSummary } from '../report/text.js';
 import { runScan } from '../scan/run.js';
 import type { ScanReport } from '../types.js';
 import { EXIT, type RegisterCommand } from './command.js';
+import { addThresholdOptions, thresholdsFrom, type ThresholdFlags } from './check.js';
 import { choice, failsOn, parseFailOn, parseSinceOption, type FailOn } from './options.js';
 
-interface ScanFlags {
+interface ScanFlags extends ThresholdFlags {
   root: string;
   since?: string;
   format: 'text' | 'json' | 'summary';
@@ -21,7 +22,7 @@ interface ScanFlags {
 }
 
 export const registerScan: RegisterCommand = (program: Command, io, exit) => {
-  program
+  const cmd = program
     .command('scan')
     .description('Read the host\'s ECS agent, ecs-init, Docker and kernel logs, check disks and container logs, and report the causes of failures with their fixes.')
     .option('--root <dir>', 'directory standing for the host\'s / (a fixture or an unpacked log bundle)', '/')
@@ -31,15 +32,17 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
     .option('--no-checks', 'skip the host checks (disk, inodes, container logs)')
     .option('--patterns <dir>', 'use the rules in this directory instead of the shipped ones')
     .option('--ship', 'also send the findings to CloudWatch Logs (settings: the `cloudwatch` section of the config file)')
-    .option('--config <file>', 'config file for --ship (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml)')
-    .action(async (flags: ScanFlags) => {
+    .option('--config <file>', 'config file for --ship (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml)');
+  addThresholdOptions(cmd).action(async (flags: ScanFlags) => {
       const log = createLogger(io.stderr);
+      const thresholds = thresholdsFrom(flags);
       const rules = await loadRuleSet(flags.patterns);
       const report = await runScan({
         root: flags.root,
         ...(flags.since ? { since: parseSince(flags.since)!, sinceText: flags.since } : {}),
         rules,
         checks: flags.checks,
+        checkOptions: { thresholds },
         log,
       });
       io.stdout.write(await render(report, flags.format));

@@ -39,7 +39,17 @@ async function action(flags: WatchFlags, io: CommandIO, exit: ExitCodeSink): Pro
     overrides,
     log,
     stdout: io.stdout,
-    runChecks: (host) => runHostChecks(host),
+    runChecks: (host) =>
+      runHostChecks(host, {
+        thresholds: {
+          diskWarnPercent: config.checks.diskWarnPercent,
+          diskErrorPercent: config.checks.diskErrorPercent,
+          inodeWarnPercent: config.checks.inodeWarnPercent,
+          inodeErrorPercent: config.checks.inodeErrorPercent,
+          maxLogBytes: config.checks.maxLogBytes,
+          maxLogFreeShare: config.checks.maxLogSharePercent / 100,
+        },
+      }),
   });
   await daemon.run();
   exit.set(EXIT.ok);

@@ -11,6 +11,7 @@ import { FindingCollector, sortReportFindings } from '../report/collect.js';
 import { discoverLogFiles, type LogFile } from '../sources/discover.js';
 import { scanFile, type CandidateLine } from '../sources/file-scan.js';
 import { readLiveJournal } from '../sources/journal-once.js';
+import type { HostCheckOptions } from '../checks/types.js';
 import type { LogRecord, Problem, ScanReport, SourceSummary } from '../types.js';
 import { severityRank } from '../types.js';
 import { VERSION } from '../version.js';
@@ -25,7 +26,7 @@ export interface ScanOptions {
   rules: RuleSet;
   /** Run the host checks (disk, inodes, container logs). */
   checks: boolean;
-  checkOptions?: Record<string, unknown>;
+  checkOptions?: HostCheckOptions;
   log: Logger;
   now?: number;
 }
@@ -208,7 +209,7 @@ async function scanParallel(
 async function addHostChecks(report: ScanReport, host: Host, opts: ScanOptions): Promise<void> {
   try {
     const checks = await import('../checks/index.js');
-    const result = await checks.runHostChecks(host, (opts.checkOptions ?? {}) as never);
+    const result = await checks.runHostChecks(host, opts.checkOptions ?? {});
     report.checks = result;
     const fromChecks = new FindingCollector();
     for (const f of result.findings) fromChecks.add(f);
