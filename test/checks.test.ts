@@ -83,7 +83,8 @@ describe('filesystems', () => {
     expect(fs.paths).toEqual(['/var/lib/docker', '/var/lib/ecs', '/var/log', '/']);
     const real = statfsSync(root);
     expect(fs.sizeBytes).toBe(real.blocks * real.bsize);
-    expect(fs.usedBytes).toBe((real.blocks - real.bfree) * real.bsize);
+    // Other tests write to the same disk meanwhile: the figures agree up to what they wrote in between.
+    expect(Math.abs(fs.usedBytes - (real.blocks - real.bfree) * real.bsize)).toBeLessThan(512 * 1024 ** 2);
     expect(fs.usedPercent).toBeGreaterThanOrEqual(0);
     expect(fs.mount).toBeUndefined(); // the real mount point lies outside --root
   });
