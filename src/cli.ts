@@ -4,8 +4,7 @@ import { COMMANDS } from './commands/index.js';
 import { EXIT, type CommandIO } from './commands/command.js';
 import { TriageError } from './errors.js';
 import { VERSION } from './version.js';
-import { isMainThread, workerData } from 'node:worker_threads';
-import { SCAN_WORKER_ROLE } from './scan/parallel.js';
+import { isMainThread } from 'node:worker_threads';
 
 export function buildProgram(io: CommandIO, exit: { code: number }): Command {
   const program = new Command();
@@ -58,13 +57,9 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
   }
 }
 
-// Run when executed directly (node dist/ecs-triage.mjs, or the bin). The bundle is also the entry of its
-// own scan worker threads (scan/parallel.ts), which must not run the CLI.
-const scanWorker = !isMainThread && (workerData as { role?: string } | null)?.role === SCAN_WORKER_ROLE;
+// Run when executed directly (node dist/ecs-triage.mjs, or the bin).
 const invokedDirectly = isMainThread && process.argv[1] !== undefined && /(?:cli\.[cm]?[jt]s|ecs-triage(?:\.mjs)?)$/.test(process.argv[1]);
-if (scanWorker) {
-  void import('./scan/worker.js').then((m) => m.runScanWorker());
-} else if (invokedDirectly) {
+if (invokedDirectly) {
   if (process.env.ECS_TRIAGE_RUSAGE) {
     // For the benchmark: the peak RSS the kernel saw, written where the report is not.
     process.on('exit', () => process.stderr.write(`rusage ${JSON.stringify(process.resourceUsage())}\n`));

@@ -5,12 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { RuleError, RuleSetError } from '../errors.js';
-import { parseLine } from '../formats/index.js';
-import type { LogSourceKind, RecordSource } from '../types.js';
-import { groupsToFields } from './fields.js';
-import { findNestedQuantifier } from './redos.js';
-import { checkFileShape, checkRuleShape, DEFAULT_PRIORITY, normaliseExamples, type CompiledRule, type RawRule } from './rule.js';
-import { RuleSet } from './ruleset.js';
+import { compileParsed, type ParsedSource } from './compile.js';
+import type { RuleSet } from './ruleset.js';
 
 /** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse). */
 declare const __EMBEDDED_PATTERNS__: Record<string, { doc?: unknown; text?: string }> | undefined;
@@ -81,135 +77,14 @@ export async function loadRuleSet(dir?: string): Promise<RuleSet> {
 /** Parses, validates and compiles; throws RuleSetError listing every problem. */
 export function compileRuleSet(sources: PatternSource[]): RuleSet {
   const errors: RuleError[] = [];
-  const compiled: CompiledRule[] = [];
-  const ids = new Map<string, string>();
+  const parsed: ParsedSource[] = [];
   for (const src of sources) {
-    const family = path.basename(src.name).replace(PATTERN_FILE, '');
-    let doc: unknown;
     try {
-      doc = src.doc !== undefined ? src.doc : src.name.endsWith('.json') ? JSON.parse(src.text) : parseYaml(src.text, { prettyErrors: true, uniqueKeys: true });
+      const doc = src.doc !== undefined ? src.doc : src.name.endsWith('.json') ? JSON.parse(src.text) : parseYaml(src.text, { prettyErrors: true, uniqueKeys: true });
+      parsed.push({ name: src.name, doc });
     } catch (err) {
       errors.push(new RuleError(src.name, undefined, `not valid ${src.name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`));
-      continue;
     }
-    const shapeProblems: string[] = [];
-    if (!checkFileShape(doc, shapeProblems)) {
-      for (const p of shapeProblems) errors.push(new RuleError(src.name, undefined, p));
-      continue;
-    }
-    for (const p of shapeProblems) errors.push(new RuleError(src.name, undefined, p));
-    doc.rules.forEach((raw, index) => {
-      const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : `#${index + 1}`;
-      const problems = checkRuleShape(raw);
-      if (problems.length > 0) {
-        for (const p of problems) errors.push(new RuleError(src.name, id, p));
-        return;
-      }
-      const previous = ids.get(id);
-      if (previous) {
-        errors.push(new RuleError(src.name, id, `duplicate id (also defined in ${previous})`));
-        return;
-      }
-      ids.set(id, src.name);
-      const rule = compileRule(raw as RawRule, family, src.name, errors);
-      if (rule) compiled.push(rule);
-    });
   }
-  if (errors.length > 0) throw new RuleSetError(errors);
-  const set = new RuleSet(compiled, sources);
-  checkExamples(set, errors);
-  if (errors.length > 0) throw new RuleSetError(errors);
-  return set;
-}
-
-function compileRule(raw: RawRule, family: string, file: string, errors: RuleError[]): CompiledRule | undefined {
-  const regex = (source: string, what: string): RegExp | undefined => {
-    try {
-      const re = new RegExp(source, raw.flags ?? '');
-      // `(?:(?=…))?`: an optional look-ahead matches empty, and JavaScript then discards its captures.
-      if (/\(\?:\(\?[=!]/.test(source)) {
-        errors.push(new RuleError(file, raw.id, `${what}: an optional look-ahead \`(?:(?=…))?\` never keeps its captures in JavaScript; the engine already extracts image, taskArn, task, container, cluster and host from every matched line (README "Rule files"), so capture only the rule's own fields`));
-        return undefined;
-      }
-      const danger = findNestedQuantifier(source);
-      if (danger) {
-        errors.push(new RuleError(file, raw.id, `${what}: ${danger}`));
-        return undefined;
-      }
-      return re;
-    } catch (err) {
-      errors.push(new RuleError(file, raw.id, `${what} does not compile: ${(err as Error).message}`));
-      return undefined;
-    }
-  };
-  const re = regex(raw.match, '`match`');
-  const unless = raw.unless === undefined ? undefined : regex(raw.unless, '`unless`');
-  if (!re || (raw.unless !== undefined && !unless)) return undefined;
-  const sources = raw.sources.includes('any') ? undefined : new Set(raw.sources as LogSourceKind[]);
-  const rule: CompiledRule = {
-    id: raw.id,
-    family,
-    file,
-    category: raw.category,
-    severity: raw.severity,
-    priority: raw.priority ?? DEFAULT_PRIORITY,
-    ...(sources ? { sources } : {}),
-    literals: raw.literals,
-    re,
-    ...(unless ? { unless } : {}),
-    title: raw.title.trim(),
-    causes: raw.causes,
-    remediation: raw.remediation,
-    ...(raw.alternatives ? { alternatives: raw.alternatives } : {}),
-    examples: normaliseExamples(raw.examples),
-    counterexamples: raw.counterexamples ?? [],
-  };
-  return rule;
-}
-
-/**
- * Each example must match its rule, extract the fields it lists, contain one of the rule's literals (or the
- * fast scanner would never look at it), and be classified into the rule's category by the whole set (so
- * priorities agree with the examples). No counterexample may match its rule.
- */
-function checkExamples(set: RuleSet, errors: RuleError[]): void {
-  for (const rule of set.rules) {
-    rule.examples.forEach((ex, i) => {
-      const where = `example ${i + 1}`;
-      const source: RecordSource = ex.source ?? (rule.sources ? [...rule.sources][0]! : 'unknown');
-      const record = parseLine(ex.line, { source });
-      const rawHasLiteral = rule.literals.some((l) => ex.line.includes(l));
-      const textHasLiteral = rule.literals.some((l) => record.text.includes(l));
-      if (!rawHasLiteral || !textHasLiteral) {
-        errors.push(new RuleError(rule.file, rule.id, `${where} contains none of the rule's literals (${rule.literals.map((l) => JSON.stringify(l)).join(', ')}), so scanning would skip it`));
-        return;
-      }
-      const m = rule.re.exec(record.text);
-      if (!m || rule.unless?.test(record.text)) {
-        errors.push(new RuleError(rule.file, rule.id, `${where} does not match: ${truncate(ex.line)}`));
-        return;
-      }
-      const fields = groupsToFields(m.groups, record.text);
-      for (const [k, want] of Object.entries(ex.fields ?? {})) {
-        if (String(fields[k]) !== String(want)) {
-          errors.push(new RuleError(rule.file, rule.id, `${where} extracts ${k}=${JSON.stringify(fields[k] ?? null)}, expected ${JSON.stringify(want)}`));
-        }
-      }
-      const winner = set.classify(record);
-      if (winner && winner.category !== rule.category) {
-        errors.push(new RuleError(rule.file, rule.id, `${where} is classified as ${winner.category} by rule ${winner.ruleId} (priority ${set.ruleById(winner.ruleId)?.priority}); raise this rule's priority or narrow the other rule`));
-      }
-    });
-    rule.counterexamples.forEach((line, i) => {
-      const source: RecordSource = rule.sources ? [...rule.sources][0]! : 'unknown';
-      const record = parseLine(line, { source });
-      if (rule.re.test(record.text) && !rule.unless?.test(record.text)) {
-        errors.push(new RuleError(rule.file, rule.id, `counterexample ${i + 1} matches: ${truncate(line)}`));
-      }
-    });
-  }
-}
-
-function truncate(s: string): string {
-  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+  return compileParsed(parsed, errors);
 }

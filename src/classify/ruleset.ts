@@ -18,10 +18,10 @@ export class RuleSet {
   private readonly byLiteral: ReadonlyMap<string, readonly CompiledRule[]>;
   private readonly byId: ReadonlyMap<string, CompiledRule>;
   private readonly order: ReadonlyMap<CompiledRule, number>;
-  /** The pattern files this set was compiled from (worker threads compile their own copy). */
-  readonly sources: ReadonlyArray<{ name: string; text: string }>;
+  /** The parsed pattern files this set was compiled from (worker threads compile their own copy). */
+  readonly sources: ReadonlyArray<{ name: string; doc: unknown }>;
 
-  constructor(rules: readonly CompiledRule[], sources: ReadonlyArray<{ name: string; text: string }> = []) {
+  constructor(rules: readonly CompiledRule[], sources: ReadonlyArray<{ name: string; doc: unknown }> = []) {
     this.rules = rules;
     this.sources = sources;
     const byLiteral = new Map<string, CompiledRule[]>();

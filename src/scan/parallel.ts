@@ -1,25 +1,25 @@
-// Splits a large file into byte ranges scanned by worker threads. The prefilter design scales with cores
-// (each worker runs its own memchr passes); classification happens in the workers too, so the main thread
-// only folds findings. Workers run from the single-file bundle, which is its own worker entry.
+// Splits a large file into byte ranges: the main thread scans the first, worker threads the others. The
+// prefilter design scales with cores (each thread runs its own memchr passes) and classification happens
+// where the line was read, so the main thread only folds findings. The worker is a small separate bundle
+// embedded in the main one as a string, so each thread costs a few MB, not a copy of the whole CLI.
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { PatternSource } from '../classify/load.js';
+import type { ParsedSource } from '../classify/compile.js';
+import type { RuleSet } from '../classify/ruleset.js';
 import type { FormatName } from '../formats/index.js';
 import type { Finding, LogSourceKind } from '../types.js';
 import type { FileScanStats } from '../sources/file-scan.js';
 
-export const SCAN_WORKER_ROLE = 'ecs-triage/scan-range';
+declare const __SCAN_WORKER_SOURCE__: string | undefined;
 /** Below this a file is scanned on the main thread: starting workers costs more than it saves. */
 export const PARALLEL_MIN_BYTES = Number(process.env.ECS_TRIAGE_PARALLEL_MIN_BYTES ?? 64 << 20);
 
 export interface RangeTask {
-  role: typeof SCAN_WORKER_ROLE;
   file: string;
   display: string;
   start: number;
   end: number;
-  patterns: PatternSource[];
+  patterns: ParsedSource[];
   since?: number;
   source: LogSourceKind | 'unknown';
   format?: FormatName;
@@ -33,10 +33,9 @@ export type WorkerMessage =
   | { type: 'done'; stats: FileScanStats; matched: number }
   | { type: 'error'; message: string };
 
-/** The bundle can start itself as a worker; a TypeScript source file (tests) cannot. */
-export function workerEntry(): URL | undefined {
-  const self = new URL(import.meta.url);
-  return /\.m?js$/.test(fileURLToPath(self)) ? self : undefined;
+/** The worker's code, when running from the bundle (tests of the TypeScript sources scan on one thread). */
+export function workerSource(): string | undefined {
+  return typeof __SCAN_WORKER_SOURCE__ === 'string' ? __SCAN_WORKER_SOURCE__ : undefined;
 }
 
 export function workerCount(): number {
@@ -52,31 +51,34 @@ export interface RangeResult {
 }
 
 /**
- * Runs one worker per range; `onFindings` receives batches as they come (line numbers relative to the
- * range). Resolves with every range's stats in file order, so callers can make line numbers absolute.
+ * Scans `parts` ranges at once: the first on this thread with `rules`, each other in a worker.
+ * `onFindings` receives batches as they come (line numbers relative to their range). Resolves with every
+ * range's stats in file order, so callers can make line numbers absolute.
  */
 export async function scanRanges(
-  entry: URL,
-  base: Omit<RangeTask, 'start' | 'end' | 'role'>,
+  source: string,
+  rules: RuleSet,
+  base: Omit<RangeTask, 'start' | 'end'>,
   size: number,
   parts: number,
   onFindings: (findings: WireFinding[]) => void,
 ): Promise<RangeResult[]> {
+  const { scanRange } = await import('./worker.js');
   const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.floor((size * i) / parts));
   return Promise.all(
-    bounds.slice(0, -1).map(
-      (start, i) =>
-        new Promise<RangeResult>((resolve, reject) => {
-          const task: RangeTask = { ...base, role: SCAN_WORKER_ROLE, start, end: bounds[i + 1]! };
-          const worker = new Worker(entry, { workerData: task });
-          worker.on('message', (m: WorkerMessage) => {
-            if (m.type === 'findings') onFindings(m.findings);
-            else if (m.type === 'done') resolve({ start, end: task.end, stats: m.stats, matched: m.matched });
-            else reject(new Error(m.message));
-          });
-          worker.on('error', reject);
-          worker.on('exit', (code) => code !== 0 && reject(new Error(`scan worker exited with code ${code}`)));
-        }),
-    ),
+    bounds.slice(0, -1).map((start, i) => {
+      const task: RangeTask = { ...base, start, end: bounds[i + 1]! };
+      if (i === 0) return scanRange(task, rules, onFindings).then((r) => ({ start, end: task.end, ...r }));
+      return new Promise<RangeResult>((resolve, reject) => {
+        const worker = new Worker(source, { eval: true, workerData: task });
+        worker.on('message', (m: WorkerMessage) => {
+          if (m.type === 'findings') onFindings(m.findings);
+          else if (m.type === 'done') resolve({ start, end: task.end, stats: m.stats, matched: m.matched });
+          else reject(new Error(m.message));
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => code !== 0 && reject(new Error(`scan worker exited with code ${code}`)));
+      });
+    }),
   );
 }

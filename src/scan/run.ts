@@ -15,7 +15,7 @@ import type { HostCheckOptions } from '../checks/types.js';
 import type { LogRecord, Problem, ScanReport, SourceSummary } from '../types.js';
 import { severityRank } from '../types.js';
 import { VERSION } from '../version.js';
-import { PARALLEL_MIN_BYTES, scanRanges, workerCount, workerEntry } from './parallel.js';
+import { PARALLEL_MIN_BYTES, scanRanges, workerCount, workerSource } from './parallel.js';
 
 export interface ScanOptions {
   root: string;
@@ -142,14 +142,14 @@ async function scanOne(
   return summary;
 }
 
-async function parallelPlan(file: LogFile): Promise<{ entry: URL; size: number; parts: number } | undefined> {
+async function parallelPlan(file: LogFile): Promise<{ source: string; size: number; parts: number } | undefined> {
   if (file.journal) return undefined;
-  const entry = workerEntry();
+  const source = workerSource();
   const parts = workerCount();
-  if (!entry || parts < 2) return undefined;
+  if (!source || parts < 2) return undefined;
   try {
     const { size } = await stat(file.path);
-    return size >= PARALLEL_MIN_BYTES ? { entry, size, parts } : undefined;
+    return size >= PARALLEL_MIN_BYTES ? { source, size, parts } : undefined;
   } catch {
     return undefined; // scanOne reports it
   }
@@ -157,7 +157,7 @@ async function parallelPlan(file: LogFile): Promise<{ entry: URL; size: number; 
 
 async function scanParallel(
   file: LogFile,
-  plan: { entry: URL; size: number; parts: number },
+  plan: { source: string; size: number; parts: number },
   opts: ScanOptions,
   collector: FindingCollector,
   problems: Problem[],
@@ -165,7 +165,8 @@ async function scanParallel(
   const summary: SourceSummary = { file: file.display, kind: file.source, bytes: 0, lines: 0, matched: 0, skipped: 0 };
   try {
     const results = await scanRanges(
-      plan.entry,
+      plan.source,
+      opts.rules,
       {
         file: file.path,
         display: file.display,
