@@ -62,7 +62,7 @@ const invokedDirectly = isMainThread && process.argv[1] !== undefined && /(?:cli
 if (invokedDirectly) {
   if (process.env.ECS_TRIAGE_RUSAGE) {
     // For the benchmark: the peak RSS the kernel saw, written where the report is not.
-    process.on('exit', () => process.stderr.write(`rusage ${JSON.stringify(process.resourceUsage())}\n`));
+    process.on('exit', () => process.stderr.write(`rusage ${JSON.stringify({ ...process.resourceUsage(), memory: process.memoryUsage() })}\n`));
   }
   main(process.argv.slice(2)).then(
     (code) => {

@@ -21,7 +21,7 @@ const PATTERN_FILE = /\.(ya?ml|json)$/;
  * Validates and compiles parsed pattern files; throws RuleSetError listing every problem (with any the
  * caller found while parsing). Free of the YAML parser, so scan worker threads can load it cheaply.
  */
-export function compileParsed(sources: ParsedSource[], errors: RuleError[] = []): RuleSet {
+export function compileParsed(sources: ParsedSource[], errors: RuleError[] = [], opts: { verifyExamples?: boolean } = {}): RuleSet {
   const compiled: CompiledRule[] = [];
   const ids = new Map<string, string>();
   for (const src of sources) {
@@ -52,7 +52,8 @@ export function compileParsed(sources: ParsedSource[], errors: RuleError[] = [])
   }
   if (errors.length > 0) throw new RuleSetError(errors);
   const set = new RuleSet(compiled, sources);
-  checkExamples(set, errors);
+  // A scan worker compiles files the main thread has just verified; it need not run the examples again.
+  if (opts.verifyExamples !== false) checkExamples(set, errors);
   if (errors.length > 0) throw new RuleSetError(errors);
   return set;
 }

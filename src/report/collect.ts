@@ -8,7 +8,6 @@ import { severityRank } from '../types.js';
 const MAX_NAMES = 20;
 
 interface Group {
-  first: Finding;
   latest: Finding;
   count: number;
   firstSeen?: number;
@@ -19,13 +18,24 @@ interface Group {
   registries: Set<string>;
 }
 
+export interface GroupSnapshot<T> {
+  latest: T;
+  count: number;
+  firstSeen?: number;
+  lastSeen?: number;
+  images: string[];
+  tasks: string[];
+  containers: string[];
+  registries: string[];
+}
+
 export class FindingCollector {
   private readonly groups = new Map<string, Group>();
 
   add(f: Finding): void {
     let g = this.groups.get(f.ruleId);
     if (!g) {
-      g = { first: f, latest: f, count: 0, images: new Set(), tasks: new Set(), containers: new Set(), registries: new Set() };
+      g = { latest: f, count: 0, images: new Set(), tasks: new Set(), containers: new Set(), registries: new Set() };
       this.groups.set(f.ruleId, g);
     }
     g.count += 1;
@@ -40,12 +50,38 @@ export class FindingCollector {
     addCapped(g.registries, f.fields.registry ?? f.fields.host);
   }
 
-  /** Line numbers counted per byte range (worker threads) become file line numbers here. */
-  relocate(file: string, toFileLine: (offset: number, line: number) => number): void {
-    for (const g of this.groups.values()) {
-      const o = g.latest.origin;
-      if (o?.file === file && o.offset !== undefined && o.line !== undefined) g.latest = { ...g.latest, origin: { ...o, line: toFileLine(o.offset, o.line) } };
+  /**
+   * The groups in a form that crosses a thread boundary: a scan worker folds its own range and sends this,
+   * so thousands of matching lines cost one message. `strip` removes what the receiver can re-attach.
+   */
+  snapshot<T>(strip: (f: Finding) => T): Array<GroupSnapshot<T>> {
+    return [...this.groups.values()].map((g) => ({
+      latest: strip(g.latest),
+      count: g.count,
+      ...(g.firstSeen !== undefined ? { firstSeen: g.firstSeen } : {}),
+      ...(g.lastSeen !== undefined ? { lastSeen: g.lastSeen } : {}),
+      images: [...g.images],
+      tasks: [...g.tasks],
+      containers: [...g.containers],
+      registries: [...g.registries],
+    }));
+  }
+
+  /** Folds in another collector's group (see snapshot), with its representative line already restored. */
+  merge(s: GroupSnapshot<unknown>, latest: Finding): void {
+    let g = this.groups.get(latest.ruleId);
+    if (!g) {
+      g = { latest, count: 0, images: new Set(), tasks: new Set(), containers: new Set(), registries: new Set() };
+      this.groups.set(latest.ruleId, g);
     }
+    g.count += s.count;
+    if (isLater(latest, g.latest)) g.latest = latest;
+    if (s.firstSeen !== undefined && (g.firstSeen === undefined || s.firstSeen < g.firstSeen)) g.firstSeen = s.firstSeen;
+    if (s.lastSeen !== undefined && (g.lastSeen === undefined || s.lastSeen > g.lastSeen)) g.lastSeen = s.lastSeen;
+    for (const v of s.images) addCapped(g.images, v);
+    for (const v of s.tasks) addCapped(g.tasks, v);
+    for (const v of s.containers) addCapped(g.containers, v);
+    for (const v of s.registries) addCapped(g.registries, v);
   }
 
   get size(): number {

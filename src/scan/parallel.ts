@@ -6,6 +6,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ParsedSource } from '../classify/compile.js';
 import type { RuleSet } from '../classify/ruleset.js';
+import type { FindingCollector, GroupSnapshot } from '../report/collect.js';
 import type { FormatName } from '../formats/index.js';
 import type { Finding, LogSourceKind } from '../types.js';
 import type { FileScanStats } from '../sources/file-scan.js';
@@ -13,6 +14,8 @@ import type { FileScanStats } from '../sources/file-scan.js';
 declare const __SCAN_WORKER_SOURCE__: string | undefined;
 /** Below this a file is scanned on the main thread: starting workers costs more than it saves. */
 export const PARALLEL_MIN_BYTES = Number(process.env.ECS_TRIAGE_PARALLEL_MIN_BYTES ?? 64 << 20);
+
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 };
 
 export interface RangeTask {
   file: string;
@@ -29,8 +32,7 @@ export interface RangeTask {
 export type WireFinding = Omit<Finding, 'causes' | 'remediation' | 'alternatives'>;
 
 export type WorkerMessage =
-  | { type: 'findings'; findings: WireFinding[] }
-  | { type: 'done'; stats: FileScanStats; matched: number }
+  | { type: 'done'; stats: FileScanStats; matched: number; groups: Array<GroupSnapshot<WireFinding>> }
   | { type: 'error'; message: string };
 
 /** The worker's code, when running from the bundle (tests of the TypeScript sources scan on one thread). */
@@ -48,32 +50,35 @@ export interface RangeResult {
   end: number;
   stats: FileScanStats;
   matched: number;
+  /** A worker's folded findings, line numbers relative to its range (absent for the main thread's range). */
+  groups?: Array<GroupSnapshot<WireFinding>>;
 }
 
 /**
- * Scans `parts` ranges at once: the first on this thread with `rules`, each other in a worker.
- * `onFindings` receives batches as they come (line numbers relative to their range). Resolves with every
- * range's stats in file order, so callers can make line numbers absolute.
+ * Scans `parts` ranges at once: the first on this thread straight into `collector`, each other in a worker
+ * that folds its own findings and sends them once at the end. Then the workers' groups are merged with
+ * their line numbers made absolute. Resolves with every range's stats in file order.
  */
 export async function scanRanges(
   source: string,
   rules: RuleSet,
+  collector: FindingCollector,
   base: Omit<RangeTask, 'start' | 'end'>,
   size: number,
   parts: number,
-  onFindings: (findings: WireFinding[]) => void,
 ): Promise<RangeResult[]> {
   const { scanRange } = await import('./worker.js');
   const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.floor((size * i) / parts));
-  return Promise.all(
+  const results = await Promise.all(
     bounds.slice(0, -1).map((start, i) => {
       const task: RangeTask = { ...base, start, end: bounds[i + 1]! };
-      if (i === 0) return scanRange(task, rules, onFindings).then((r) => ({ start, end: task.end, ...r }));
+      if (i === 0) return scanRange(task, rules, (f) => collector.add(f)).then((r): RangeResult => ({ start, end: task.end, ...r }));
       return new Promise<RangeResult>((resolve, reject) => {
-        const worker = new Worker(source, { eval: true, workerData: task });
+        // The worker needs a chunk buffer and the rules; small heap limits keep its garbage from growing
+        // to V8's defaults before it is collected.
+        const worker = new Worker(source, { eval: true, workerData: task, resourceLimits: WORKER_LIMITS });
         worker.on('message', (m: WorkerMessage) => {
-          if (m.type === 'findings') onFindings(m.findings);
-          else if (m.type === 'done') resolve({ start, end: task.end, stats: m.stats, matched: m.matched });
+          if (m.type === 'done') resolve({ start, end: task.end, stats: m.stats, matched: m.matched, groups: m.groups });
           else reject(new Error(m.message));
         });
         worker.on('error', reject);
@@ -81,4 +86,21 @@ export async function scanRanges(
       });
     }),
   );
+  let linesBefore = 0;
+  for (const r of results) {
+    for (const g of r.groups ?? []) {
+      const rule = rules.ruleById(g.latest.ruleId)!;
+      const o = g.latest.origin;
+      const latest: Finding = {
+        ...g.latest,
+        ...(o?.line !== undefined ? { origin: { ...o, line: o.line + linesBefore } } : {}),
+        causes: rule.causes,
+        remediation: rule.remediation,
+        ...(rule.alternatives ? { alternatives: rule.alternatives } : {}),
+      };
+      collector.merge(g, latest);
+    }
+    linesBefore += r.stats.lines;
+  }
+  return results;
 }

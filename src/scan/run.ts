@@ -167,6 +167,7 @@ async function scanParallel(
     const results = await scanRanges(
       plan.source,
       opts.rules,
+      collector,
       {
         file: file.path,
         display: file.display,
@@ -177,25 +178,15 @@ async function scanParallel(
       },
       plan.size,
       plan.parts,
-      (batch) => {
-        for (const w of batch) {
-          const rule = opts.rules.ruleById(w.ruleId)!;
-          collector.add({ ...w, causes: rule.causes, remediation: rule.remediation, ...(rule.alternatives ? { alternatives: rule.alternatives } : {}) });
-        }
-      },
     );
-    // Each range counted its own lines; make them file line numbers.
-    const prefix: Array<{ start: number; before: number }> = [];
     let before = 0;
     for (const r of results) {
-      prefix.push({ start: r.start, before });
       before += r.stats.lines;
       summary.bytes += r.stats.bytes;
       summary.matched += r.matched;
       summary.skipped += r.stats.binary;
     }
     summary.lines = before;
-    collector.relocate(file.display, (offset, line) => line + [...prefix].reverse().find((p) => offset >= p.start)!.before);
     const truncated = results.reduce((n, r) => n + r.stats.truncated, 0);
     if (summary.skipped > 0) problems.push({ file: file.display, reason: `${summary.skipped} line(s) with binary bytes skipped` });
     if (truncated > 0) problems.push({ file: file.display, reason: `${truncated} over-long line(s) cut to their first 64 KiB` });
