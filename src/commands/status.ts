@@ -8,6 +8,7 @@ import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from '.
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readStatus, type DaemonStatus } from '../daemon/status-file.js';
+import { processAlive } from '../pid.js';
 
 interface StatusFlags {
   stateDir?: string;
@@ -22,21 +23,13 @@ export interface StatusView {
   status: DaemonStatus;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Judges a status file: stale when not rewritten for three intervals. Refreshes lag from the files' sizes. */
 export async function judge(status: DaemonStatus, now = Date.now()): Promise<StatusView> {
   const problems: string[] = [];
   const age = now - Date.parse(status.updatedAt);
   let state: StatusView['state'];
-  if (status.stoppedAt || !alive(status.pid)) state = 'stopped';
+  if (status.stoppedAt || !processAlive(status.pid)) state = 'stopped';
   else if (age > 3 * status.intervalMs + 5000) state = 'stale';
   else state = 'running';
   if (state === 'stopped') problems.push(status.stoppedAt ? `stopped at ${status.stoppedAt}` : `process ${status.pid} is not running (no clean shutdown recorded)`);

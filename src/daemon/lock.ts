@@ -3,17 +3,10 @@
 import { open, readFile, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TriageError } from '../errors.js';
+import { processAlive } from '../pid.js';
 
 export const LOCK_FILE = 'watch.lock';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function lockStateDir(dir: string): Promise<() => Promise<void>> {
   await mkdir(dir, { recursive: true });
@@ -29,7 +22,7 @@ export async function lockStateDir(dir: string): Promise<() => Promise<void>> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
         throw new TriageError(`${dir}: another ecs-triage watch (pid ${pid}) uses this state directory`, {
           code: 'ELOCKED',
           hint: 'stop it first, or give this one its own --state-dir',

@@ -35,17 +35,8 @@ export interface CloudWatchTuning {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-export interface ResolvedCloudWatchSettings {
-  logGroup: string;
-  logStream?: string;
-  region?: string;
-  endpoint?: string;
-  retentionDays?: number;
-  flushIntervalMs: number;
-  spoolMaxBytes: number;
-  metricsNamespace: string;
-  emf: boolean;
-}
+/** Settings with every default applied: exactly the daemon's `cloudwatch` config section. */
+export type ResolvedCloudWatchSettings = CloudWatchConfig;
 
 export const CLOUDWATCH_DEFAULTS = {
   logGroup: '/ecs-triage/events',

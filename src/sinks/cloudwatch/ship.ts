@@ -5,18 +5,11 @@ import { createHash } from 'node:crypto';
 import type { ReportFinding, ScanReport, TriageEvent } from '../../types.js';
 import type { Identity } from '../../aws/identity.js';
 import type { Logger } from '../../log.js';
-import { createCloudWatchSink } from './index.js';
+import { createCloudWatchSink, type CloudWatchSinkOptions } from './index.js';
 import type { CloudWatchSettings, CloudWatchTuning } from './options.js';
 
-export interface ShipOptions {
-  config: CloudWatchSettings;
-  stateDir: string;
-  log: Logger;
-  root?: string;
-  tuning?: Partial<CloudWatchTuning>;
-  identity?: Identity;
-  env?: NodeJS.ProcessEnv;
-}
+/** The sink's own options, less the spool name: a one-shot run always uses its own spool. */
+export type ShipOptions = Omit<CloudWatchSinkOptions, 'spoolName'>;
 
 export interface ShipResult {
   /** Events written for this report. */

@@ -11,6 +11,7 @@ import { TriageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { WireEvent } from './event.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from './limits.js';
+import { processAlive } from '../../pid.js';
 
 export interface Position {
   segment: number;
@@ -113,7 +114,7 @@ export class Spool {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new SpoolLockedError(this.dir, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new SpoolLockedError(this.dir, pid);
       // A stale lock from a process that died (kill -9, power loss): take it over.
       await rm(file, { force: true });
     }
@@ -423,11 +424,3 @@ export class Spool {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
