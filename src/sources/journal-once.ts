@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import split2 from 'split2';
 import { parseJournalEntry } from '../formats/index.js';
+import { journalArgs } from './journal.js';
 import type { LogRecord, SourceSummary } from '../types.js';
 
 export interface JournalQuery {
@@ -14,7 +15,7 @@ export interface JournalQuery {
 
 /** Streams entries to `onRecord`; resolves with a summary, or undefined when there is no journalctl. */
 export async function readLiveJournal(q: JournalQuery, onRecord: (rec: LogRecord, summary: SourceSummary) => void): Promise<SourceSummary | undefined> {
-  const args = ['-u', 'docker', '-u', 'containerd', '-k', '-o', 'json', '--no-pager', '--since', `@${Math.floor(q.since / 1000)}`];
+  const args = journalArgs({ units: ['docker', 'containerd'], kernel: true }, { since: q.since }, false);
   const summary: SourceSummary = { file: 'journal:docker,containerd,kernel', kind: 'unknown', format: 'journal-json', bytes: 0, lines: 0, matched: 0, skipped: 0 };
   return new Promise((resolve) => {
     let child;

@@ -43,10 +43,11 @@ export interface JournalStatus {
  * journalctl arguments for a start position. The units and the kernel are selected with field matches
  * joined by `+` (OR) rather than `-u … -k`: journalctl ANDs the `-k` group with the `-u` group, which would
  * select nothing, and `-k` would also limit reading to the current boot (a cursor from before a reboot
- * must still resume). Works the same on systemd 219 (AL2) and 252 (AL2023).
+ * must still resume). Works the same on systemd 219 (AL2) and 252 (AL2023). Shared with `scan`'s one-shot read.
  */
-export function journalArgs(opts: Pick<JournalOptions, 'units' | 'kernel'>, from: JournalStart): string[] {
-  const args = ['-o', 'json', '--no-pager', '--follow', '--no-tail'];
+export function journalArgs(opts: Pick<JournalOptions, 'units' | 'kernel'>, from: JournalStart, follow = true): string[] {
+  // `scan` reads once (follow = false): everything that matches, then journalctl exits.
+  const args = ['-o', 'json', '--no-pager', ...(follow ? ['--follow', '--no-tail'] : [])];
   if (from.cursor) args.push(`--after-cursor=${from.cursor}`);
   else if (from.since !== undefined) args.push(`--since=@${Math.floor(from.since / 1000)}`);
   else args.push('--since=now');

@@ -1,0 +1,37 @@
+// scan's one-shot read of the live journal, through a stand-in journalctl that replays a recorded export.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readLiveJournal } from '../src/sources/journal-once.js';
+import type { LogRecord } from '../src/types.js';
+import { FIXTURE_HOSTS, REPO } from './helpers/cli.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'journal-once-'));
+});
+afterAll(async () => rm(tmp, { recursive: true, force: true }));
+
+describe('reading the live journal once', () => {
+  it('asks for docker, containerd and the kernel as ORed matches, without --follow, and decodes every entry', async () => {
+    const exportFile = path.join(FIXTURE_HOSTS, 'container-oom/journal/docker.json');
+    const argsLog = path.join(tmp, 'args.jsonl');
+    process.env.FAKE_JOURNAL_EXPORT = exportFile;
+    process.env.FAKE_JOURNAL_ARGS_LOG = argsLog;
+    const records: LogRecord[] = [];
+    const summary = await readLiveJournal({ since: 0, command: path.join(REPO, 'test/fake-journalctl') }, (rec) => records.push(rec));
+    delete process.env.FAKE_JOURNAL_EXPORT;
+    delete process.env.FAKE_JOURNAL_ARGS_LOG;
+    const args = JSON.parse((await readFile(argsLog, 'utf8')).trim()) as string[];
+    expect(args).toEqual(['-o', 'json', '--no-pager', '--since=@0', '_SYSTEMD_UNIT=docker.service', '_SYSTEMD_UNIT=containerd.service', '+', '_TRANSPORT=kernel']);
+    const lines = (await readFile(exportFile, 'utf8')).trim().split('\n').length;
+    expect(summary?.lines).toBe(lines);
+    expect(records.some((r) => r.source === 'kernel')).toBe(true);
+    expect(records.some((r) => r.source === 'dockerd')).toBe(true);
+  });
+
+  it('reports no journal when journalctl does not exist', async () => {
+    expect(await readLiveJournal({ since: 0, command: path.join(tmp, 'no-such-journalctl') }, () => {})).toBeUndefined();
+  });
+});
