@@ -10,14 +10,22 @@ export interface LineContext {
   origin?: Origin;
 }
 
+/** Journal entries whose MESSAGE is a byte array hide their text from literal search until decoded. */
+export const JOURNAL_BYTE_MESSAGE = '"MESSAGE":[';
+
+/** The classify step with the `--since` window: a line with an earlier timestamp of its own is left out. */
+export function classifyRecord(rules: RuleSet, rec: LogRecord, since?: number): Finding | undefined {
+  if (since !== undefined && rec.time !== undefined && rec.time < since) return undefined;
+  return rules.classify(rec);
+}
+
 export class LineClassifier {
   constructor(readonly rules: RuleSet) {}
 
   /** Quick test on the raw text: can any rule match this line at all? */
   mayMatch(text: string): boolean {
     for (const lit of this.rules.literals) if (text.includes(lit)) return true;
-    // Journal entries whose MESSAGE is a byte array hide their text until decoded.
-    return text.includes('"MESSAGE":[');
+    return text.includes(JOURNAL_BYTE_MESSAGE);
   }
 
   line(text: string, ctx: LineContext): Finding | undefined {

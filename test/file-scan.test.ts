@@ -107,3 +107,24 @@ describe('chunked scanning with the literal prefilter', () => {
     expect(got).toEqual([]);
   });
 });
+
+describe('range boundaries', () => {
+  it('a long line starting exactly at a range end belongs to the next range only', async () => {
+    const dir2 = await mkdtemp(path.join(os.tmpdir(), 'fscan-range-'));
+    const file = path.join(dir2, 'r.log');
+    const head = 'a i/o timeout\n';
+    const long = 'CannotPullContainerError ' + 'z'.repeat(2 * 1024 * 1024) + '\n';
+    await writeFile(file, head + long + 'tail no space left\n');
+    const cut = Buffer.byteLength(head);
+    const p = new LiteralPrefilter(LITERALS);
+    const a: CandidateLine[] = [];
+    const b: CandidateLine[] = [];
+    const sa = await scanFile(file, p, (c) => a.push(c), { start: 0, end: cut });
+    const sb = await scanFile(file, p, (c) => b.push(c), { start: cut, end: Buffer.byteLength(head + long) + 19 });
+    expect(a.map((c) => c.text)).toEqual(['a i/o timeout']);
+    expect(sa.lines).toBe(1);
+    expect(b.map((c) => c.line)).toEqual([1, 2]);
+    expect(sb.lines + sa.lines).toBe(3);
+    await rm(dir2, { recursive: true, force: true });
+  });
+});

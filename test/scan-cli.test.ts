@@ -105,6 +105,19 @@ describe('scan', () => {
     expect(one.findings.length).toBeGreaterThan(0);
   });
 
+  it('refuses a binary file on the threaded path too, and reports it', async () => {
+    const root = path.join(tmp, 'bin-host');
+    await mkdir(path.join(root, 'var/log/ecs'), { recursive: true });
+    const junk = Buffer.alloc(256 * 1024);
+    junk.write('\x1f\x8b', 0, 'latin1');
+    junk.write('\nlevel=error msg="x" error="dial tcp 1.2.3.4:443: i/o timeout"\n', 100_000);
+    await writeFile(path.join(root, 'var/log/ecs/ecs-agent.log'), junk);
+    const r = await runCli(['scan', '--root', root, '--format', 'json', '--no-checks'], { env: { ECS_TRIAGE_SCAN_WORKERS: '2', ECS_TRIAGE_PARALLEL_MIN_BYTES: '1' } });
+    const report = JSON.parse(r.stdout) as ScanReport;
+    expect(report.findings).toEqual([]);
+    expect(report.problems.map((p) => p.reason)).toContain('binary file: not a log, skipped');
+  });
+
   it('shows the filesystem and the biggest container logs behind "no space left on device"', async () => {
     const r = await runCli(['scan', '--root', host('disk-full-container-logs'), '--format', 'json']);
     const report = JSON.parse(r.stdout) as ScanReport;

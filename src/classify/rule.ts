@@ -98,7 +98,9 @@ export function checkRuleShape(r: unknown): Problems {
     if (!LITERAL_RE.test(l) || LITERAL_FORBIDDEN.test(l)) p.push(`literal ${JSON.stringify(l)} must be printable ASCII, at least 4 characters, without " \\ < > &`);
   }
   if (typeof o.match !== 'string' || o.match.length === 0) p.push('`match` must be a regular expression string');
-  if (o.flags !== undefined && (typeof o.flags !== 'string' || !/^[is]*$/.test(o.flags))) p.push('`flags` may contain only i and s');
+  // No `i`: literals are matched case-sensitively on raw bytes, so a case-insensitive regex would still miss
+  // the lines whose case differs from its literals. List the spellings as literals and in the regex instead.
+  if (o.flags !== undefined && (typeof o.flags !== 'string' || !/^s*$/.test(o.flags))) p.push('`flags` may contain only s (literals are case-sensitive, so `i` would silently miss lines)');
   if (o.unless !== undefined && typeof o.unless !== 'string') p.push('`unless` must be a regular expression string');
   if (typeof o.title !== 'string' || o.title.trim() === '') p.push('`title` must be a non-empty string');
   if (!isStringArray(o.causes) || o.causes.length === 0) p.push('`causes` must be a non-empty list of strings');

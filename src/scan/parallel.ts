@@ -69,7 +69,8 @@ export async function scanRanges(
 ): Promise<RangeResult[]> {
   const { scanRange } = await import('./worker.js');
   const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.floor((size * i) / parts));
-  const results = await Promise.all(
+  const workers: Worker[] = [];
+  const running = Promise.all(
     bounds.slice(0, -1).map((start, i) => {
       const task: RangeTask = { ...base, start, end: bounds[i + 1]! };
       if (i === 0) return scanRange(task, rules, (f) => collector.add(f)).then((r): RangeResult => ({ start, end: task.end, ...r }));
@@ -77,6 +78,7 @@ export async function scanRanges(
         // The worker needs a chunk buffer and the rules; small heap limits keep its garbage from growing
         // to V8's defaults before it is collected.
         const worker = new Worker(source, { eval: true, workerData: task, resourceLimits: WORKER_LIMITS });
+        workers.push(worker);
         worker.on('message', (m: WorkerMessage) => {
           if (m.type === 'done') resolve({ start, end: task.end, stats: m.stats, matched: m.matched, groups: m.groups });
           else reject(new Error(m.message));
@@ -86,6 +88,11 @@ export async function scanRanges(
       });
     }),
   );
+  // One failed range fails the file: stop the others rather than let them scan on for nothing.
+  const results = await running.catch(async (err: unknown) => {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw err;
+  });
   let linesBefore = 0;
   for (const r of results) {
     for (const g of r.groups ?? []) {

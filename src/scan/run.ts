@@ -9,8 +9,9 @@ import { makeHost, type Host } from '../host.js';
 import type { Logger } from '../log.js';
 import { FindingCollector, sortReportFindings } from '../report/collect.js';
 import { discoverLogFiles, type LogFile } from '../sources/discover.js';
-import { scanFile, type CandidateLine } from '../sources/file-scan.js';
+import { headLooksBinary, scanFile, type CandidateLine, type FileScanStats } from '../sources/file-scan.js';
 import { readLiveJournal } from '../sources/journal-once.js';
+import { classifyRecord, JOURNAL_BYTE_MESSAGE } from '../pipeline.js';
 import type { HostCheckOptions } from '../checks/types.js';
 import type { LogRecord, Problem, ScanReport, SourceSummary } from '../types.js';
 import { severityRank } from '../types.js';
@@ -31,7 +32,7 @@ export interface ScanOptions {
   now?: number;
 }
 
-const JOURNAL_BYTE_MESSAGE = Buffer.from('"MESSAGE":[');
+const JOURNAL_NOMINATE = Buffer.from(JOURNAL_BYTE_MESSAGE);
 
 export async function assertRoot(root: string): Promise<Host> {
   let isDir = false;
@@ -52,8 +53,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const prefilter = new LiteralPrefilter(opts.rules.literals);
 
   const consider = (rec: LogRecord, summary: SourceSummary): void => {
-    if (opts.since !== undefined && rec.time !== undefined && rec.time < opts.since) return;
-    const finding = opts.rules.classify(rec);
+    const finding = classifyRecord(opts.rules, rec, opts.since);
     if (!finding) return;
     summary.matched += 1;
     collector.add(finding);
@@ -70,9 +70,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
 
   if (host.live) {
     // Without --since the journal is read for the last 24 hours: it can hold weeks of dockerd output.
-    const summary = await readLiveJournal({ since: opts.since ?? (opts.now ?? Date.now()) - 24 * 3600_000 }, (rec, into) => {
-      if (opts.rules.literals.some((l) => rec.text.includes(l))) consider(rec, into);
-    });
+    const summary = await readLiveJournal({ since: opts.since ?? (opts.now ?? Date.now()) - 24 * 3600_000 }, consider);
     if (summary) sources.push(summary);
   }
 
@@ -123,23 +121,27 @@ async function scanOne(
     consider(parseLine(c.text, { source: file.source, ...(file.format ? { format: file.format } : {}), origin }), summary);
   };
   try {
-    const stats = await scanFile(file.path, prefilter, onCandidate, file.journal ? { alwaysNominate: JOURNAL_BYTE_MESSAGE } : {});
-    summary.bytes = stats.bytes;
-    summary.lines = stats.lines;
-    summary.skipped = stats.binary + malformed;
-    if (stats.binaryFile) {
-      summary.error = 'binary file: not a log, skipped';
-      problems.push({ file: file.display, reason: summary.error });
-    }
-    if (stats.binary > 0) problems.push({ file: file.display, reason: `${stats.binary} line(s) with binary bytes skipped` });
-    if (stats.truncated > 0) problems.push({ file: file.display, reason: `${stats.truncated} over-long line(s) cut to their first 64 KiB` });
-    if (malformed > 0) problems.push({ file: file.display, reason: `${malformed} malformed journal line(s) skipped (truncated or not JSON)` });
+    const stats = await scanFile(file.path, prefilter, onCandidate, file.journal ? { alwaysNominate: JOURNAL_NOMINATE } : {});
+    summarize(summary, [stats], malformed, problems);
   } catch (err) {
     summary.error = (err as Error).message;
     problems.push({ file: file.display, reason: `cannot read: ${(err as Error).message}` });
     log.warn('cannot read log file', { file: file.display, error: err });
   }
   return summary;
+}
+
+/** Fills a file's summary from its scan statistics (one per byte range) and notes what was skipped. */
+function summarize(summary: SourceSummary, parts: FileScanStats[], malformed: number, problems: Problem[]): void {
+  const sum = (k: 'bytes' | 'lines' | 'binary' | 'truncated'): number => parts.reduce((n, s) => n + s[k], 0);
+  summary.bytes = sum('bytes');
+  summary.lines = sum('lines');
+  summary.skipped = sum('binary') + malformed;
+  const note = (reason: string): void => void problems.push({ file: summary.file, reason });
+  if (parts.some((s) => s.binaryFile)) note((summary.error = 'binary file: not a log, skipped'));
+  if (sum('binary') > 0) note(`${sum('binary')} line(s) with binary bytes skipped`);
+  if (sum('truncated') > 0) note(`${sum('truncated')} over-long line(s) cut to their first 64 KiB`);
+  if (malformed > 0) note(`${malformed} malformed journal line(s) skipped (truncated or not JSON)`);
 }
 
 async function parallelPlan(file: LogFile): Promise<{ source: string; size: number; parts: number } | undefined> {
@@ -149,7 +151,8 @@ async function parallelPlan(file: LogFile): Promise<{ source: string; size: numb
   if (!source || parts < 2) return undefined;
   try {
     const { size } = await stat(file.path);
-    return size >= PARALLEL_MIN_BYTES ? { source, size, parts } : undefined;
+    // A binary file is refused by the one-thread path, which reports it.
+    return size >= PARALLEL_MIN_BYTES && !(await headLooksBinary(file.path)) ? { source, size, parts } : undefined;
   } catch {
     return undefined; // scanOne reports it
   }
@@ -163,6 +166,7 @@ async function scanParallel(
   problems: Problem[],
 ): Promise<SourceSummary> {
   const summary: SourceSummary = { file: file.display, kind: file.source, bytes: 0, lines: 0, matched: 0, skipped: 0 };
+  if (file.format) summary.format = file.format;
   try {
     const results = await scanRanges(
       plan.source,
@@ -179,20 +183,11 @@ async function scanParallel(
       plan.size,
       plan.parts,
     );
-    let before = 0;
-    for (const r of results) {
-      before += r.stats.lines;
-      summary.bytes += r.stats.bytes;
-      summary.matched += r.matched;
-      summary.skipped += r.stats.binary;
-    }
-    summary.lines = before;
-    const truncated = results.reduce((n, r) => n + r.stats.truncated, 0);
-    if (summary.skipped > 0) problems.push({ file: file.display, reason: `${summary.skipped} line(s) with binary bytes skipped` });
-    if (truncated > 0) problems.push({ file: file.display, reason: `${truncated} over-long line(s) cut to their first 64 KiB` });
+    summary.matched = results.reduce((n, r) => n + r.matched, 0);
+    summarize(summary, results.map((r) => r.stats), 0, problems);
   } catch (err) {
     summary.error = (err as Error).message;
-    problems.push({ file: file.display, reason: `cannot read: ${(err as Error).message}` });
+    problems.push({ file: file.display, reason: `scan failed part-way, findings from this file may be incomplete: ${(err as Error).message}` });
   }
   return summary;
 }

@@ -5,6 +5,7 @@ import { compileParsed } from '../classify/compile.js';
 import { LiteralPrefilter } from '../classify/prefilter.js';
 import type { RuleSet } from '../classify/ruleset.js';
 import { parseLine } from '../formats/index.js';
+import { classifyRecord } from '../pipeline.js';
 import { FindingCollector } from '../report/collect.js';
 import { scanFile, type FileScanStats } from '../sources/file-scan.js';
 import type { Finding } from '../types.js';
@@ -21,8 +22,7 @@ export async function scanRange(task: RangeTask, rules: RuleSet, onFinding: (f: 
         ...(task.format ? { format: task.format } : {}),
         origin: { file: task.display, line: c.line, offset: c.offset },
       });
-      if (task.since !== undefined && rec.time !== undefined && rec.time < task.since) return;
-      const f = rules.classify(rec);
+      const f = classifyRecord(rules, rec, task.since);
       if (!f) return;
       matched += 1;
       onFinding(f);

@@ -105,6 +105,8 @@ export async function scanFile(
         len += 1;
         limit = len;
       }
+      // The next line starts at or past the range end: it belongs to the next range (even when it is long).
+      if (bufStart + pos >= end) break;
       if (limit === pos && !eof && len >= buf.length) {
         // A line longer than the buffer: classify its head, skip the rest.
         emitLongLine(buf, pos, len, bufStart, stats, prefilter, onCandidate);
@@ -236,6 +238,18 @@ function nominate(buf: Buffer, end: number, needle: Buffer): number[] {
 function mergeStarts(a: number[], b: number[]): number[] {
   if (b.length === 0) return a;
   return [...new Set([...a, ...b])].sort((x, y) => x - y);
+}
+
+/** Reads the first 8 KiB of a file and applies looksBinary. */
+export async function headLooksBinary(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(8192);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return looksBinary(buf.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
 }
 
 /** A file whose head is mostly NUL or control bytes is not a log (a core dump, a gzip left with a .log name). */
