@@ -2,7 +2,7 @@
 // the occurrence was read (file identity + offset, or journal cursor), so an event re-sent after a crash
 // carries the same id as the first copy and duplicates can be recognised downstream.
 import { createHash } from 'node:crypto';
-import { redact } from './redact.js';
+import { redact, redactAndCut, redactFields } from './redact.js';
 import type { Fields, Finding, TriageEvent } from './types.js';
 
 /** Lines longer than this are shortened in events (the whole line stays in the host's log). */
@@ -20,12 +20,6 @@ function describe(fields: Fields): string {
   return bits.length ? ` (${bits.join(', ')})` : '';
 }
 
-function cleanFields(fields: Fields): Fields {
-  const out: Fields = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' ? redact(v) : v;
-  return out;
-}
-
 export interface EventMeta {
   kind: TriageEvent['kind'];
   id: string;
@@ -37,8 +31,8 @@ export interface EventMeta {
 }
 
 export function toEvent(f: Finding, meta: EventMeta): TriageEvent {
-  const line = f.line.length > EVENT_LINE_MAX ? f.line.slice(0, EVENT_LINE_MAX) + '…' : f.line;
-  const fields = cleanFields(f.fields);
+  const line = redactAndCut(f.line, EVENT_LINE_MAX + 1);
+  const fields = redactFields(f.fields);
   if (meta.truncated) fields.lineTruncated = true;
   const ev: TriageEvent = {
     schema: 1,
@@ -56,7 +50,7 @@ export function toEvent(f: Finding, meta: EventMeta): TriageEvent {
     fields,
   };
   if (f.origin?.file) ev.file = f.origin.file;
-  if (line) ev.line = redact(line);
+  if (line) ev.line = line;
   const hint = f.remediation[0];
   if (hint && meta.kind !== 'resolved') ev.hint = redact(hint);
   return ev;

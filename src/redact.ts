@@ -49,3 +49,16 @@ export function redact(text: string): string {
   for (const [re, replacement] of RULES) out = out.replace(re, replacement);
   return out;
 }
+
+/** Every string field redacted; other values as they are. */
+export function redactFields<T extends Record<string, unknown>>(fields: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' ? redact(v) : v;
+  return out as T;
+}
+
+/** Redacts first, then cuts: a secret cut in half no longer matches its pattern and would leak its head. */
+export function redactAndCut(text: string, max: number, ellipsis = '…'): string {
+  const clean = redact(text);
+  return clean.length > max ? clean.slice(0, Math.max(0, max - ellipsis.length)) + ellipsis : clean;
+}

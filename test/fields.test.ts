@@ -36,3 +36,17 @@ describe('fields of a matched line', () => {
     expect(f).toMatchObject({ taskId: '0123456789abcdef0123456789abcdef', cluster: 'prod', isEcr: true, ecrRegion: 'eu-west-1', tag: 'b' });
   });
 });
+
+describe('image references written as URLs', () => {
+  it('drop the scheme and any user:password@, which are not part of the reference', () => {
+    expect(parseImageRef('https://bob:secret@registry.example.com/app:1')).toMatchObject({ registry: 'registry.example.com', repository: 'app', tag: '1' });
+  });
+});
+
+describe('digests without a registry', () => {
+  it('keep name@digest intact', () => {
+    const d = 'sha256:' + 'b'.repeat(64);
+    expect(parseImageRef(`redis@${d}`)).toMatchObject({ registry: 'docker.io', repository: 'library/redis', digest: d });
+    expect(parseImageRef(`redis:7@${d}`)).toMatchObject({ repository: 'library/redis', tag: '7', digest: d });
+  });
+});

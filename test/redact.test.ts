@@ -65,3 +65,22 @@ describe('redact', () => {
     });
   }
 });
+
+describe('what reaches standard output', () => {
+  it('classify and explain JSON redact fields and lines', async () => {
+    const { runCli } = await import('./helpers/cli.js');
+    const line = 'level=error time=2026-11-23T09:00:00Z msg="pull failed" image="https://bob:hunter2pass@registry.example.com/app:1" error="dial tcp 10.0.0.1:443: i/o timeout"';
+    const c = await runCli(['classify', '--format', 'json'], { input: line });
+    expect(c.stdout).toContain('network_timeout');
+    expect(c.stdout).not.toContain('hunter2pass');
+    const e = await runCli(['explain', '--format', 'json', line]);
+    expect(e.stdout).toContain('network_timeout');
+    expect(e.stdout).not.toContain('hunter2pass');
+  });
+
+  it('redacts before cutting, so half a secret never survives', async () => {
+    const { redactAndCut } = await import('../src/redact.js');
+    const text = 'x'.repeat(90) + ' AKIAIOSFODNN7EXAMPLE and more';
+    expect(redactAndCut(text, 100)).not.toMatch(/AKIA/);
+  });
+});

@@ -93,7 +93,10 @@ const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amaz
 
 /** Splits an image reference the way Docker's reference parser does (docker.io and library/ defaults). */
 export function parseImageRef(ref: string): ImageRef | undefined {
-  const clean = ref.trim().replace(/^["']|["',.;]$/g, '').replace(/^(?:https?:\/\/)/, '');
+  // A URL form (scheme, and user:password@ in front of the host) is not part of the reference.
+  const quoted = ref.trim().replace(/^["']|["',.;]$/g, '');
+  const url = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@\s]+@)?/i.exec(quoted);
+  const clean = url ? quoted.slice(url[0].length) : quoted;
   if (!clean || /\s/.test(clean)) return undefined;
   let rest = clean;
   let digest: string | undefined;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadRuleSet } from '../classify/load.js';
 import { parseLine } from '../formats/index.js';
-import { redact } from '../redact.js';
+import { redact, redactAndCut, redactFields } from '../redact.js';
 import type { Finding } from '../types.js';
 import type { RegisterCommand } from './command.js';
 import { choice } from './options.js';
@@ -19,7 +19,8 @@ export const registerExplain: RegisterCommand = (program: Command, io) => {
       const lines = words.length > 0 ? [words.join(' ')] : (await readAll(io.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
       const results = lines.map((line) => ({ line, finding: rules.classify(parseLine(line.trim(), { source: 'unknown' })) }));
       if (flags.format === 'json') {
-        io.stdout.write(JSON.stringify(results.map(({ line, finding }) => ({ line: redact(line), diagnosis: finding ?? null })), null, 2) + '\n');
+        const safe = (f: Finding): Finding => ({ ...f, line: redact(f.line), fields: redactFields(f.fields) });
+        io.stdout.write(JSON.stringify(results.map(({ line, finding }) => ({ line: redact(line), diagnosis: finding ? safe(finding) : null })), null, 2) + '\n');
         return;
       }
       const found = results.filter((r) => r.finding);
@@ -38,7 +39,7 @@ function explainOne(line: string, f: Finding): string {
   if (f.secondary) l.push(`  inner cause: ${f.secondary.category} — ${f.secondary.title}`);
   const fields = Object.entries(f.fields).filter(([, v]) => v !== '' && v !== undefined);
   if (fields.length > 0) l.push(`  details: ${fields.map(([k, v]) => `${k}=${redact(String(v))}`).join(' ')}`);
-  l.push(`  from: ${redact(line.length > 300 ? line.slice(0, 297) + '...' : line)}`);
+  l.push(`  from: ${redactAndCut(line, 300, '...')}`);
   l.push('  why this happens:');
   for (const c of f.causes) l.push(`    - ${c}`);
   l.push('  what to do:');

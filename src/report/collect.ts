@@ -1,6 +1,6 @@
 // Folds the findings of a scan into one group per rule: the report's "causes".
 // Memory is bounded: a group keeps counts, times, capped sets of names and one representative line.
-import { redact } from '../redact.js';
+import { redact, redactFields } from '../redact.js';
 import type { Finding, ReportFinding } from '../types.js';
 import { severityRank } from '../types.js';
 
@@ -124,7 +124,8 @@ function isLater(f: Finding, than: Finding): boolean {
 }
 
 function addCapped(set: Set<string>, v: unknown): void {
-  if (typeof v === 'string' && v !== '' && set.size < MAX_NAMES) set.add(v);
+  // Names come from key=value pairs that may hold a URL with credentials in it.
+  if (typeof v === 'string' && v !== '' && set.size < MAX_NAMES) set.add(redact(v));
 }
 
 function iso(t: number | undefined): string | undefined {
@@ -148,7 +149,7 @@ function toReportFinding(g: Group): ReportFinding {
     tasks: [...g.tasks].sort(),
     containers: [...g.containers].sort(),
     registries: [...g.registries].sort(),
-    fields: Object.fromEntries(Object.entries(f.fields).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v])),
+    fields: redactFields(f.fields),
     example,
     causes: [...f.causes],
     remediation: [...f.remediation],
