@@ -95,7 +95,10 @@ export class FileSources {
       );
       this.tailers.push({ target, tailer });
     }
-    this.tailers.forEach((t, i) => void t.tailer.start(plans[i]!));
+    const opened = Promise.all(this.tailers.map((t, i) => t.tailer.start(plans[i]!)));
+    // Wait for each file's first look (so a first start can record where it began), but never hold start-up
+    // long: a first start from the beginning may have a lot to read.
+    await Promise.race([opened, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
   }
 
   /** Starts change notification once the initial reads are queued. */

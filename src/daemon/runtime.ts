@@ -126,11 +126,11 @@ export class Daemon {
     });
     if (this.opts.signals !== false) this.installSignals();
     await this.files.start(state.files, fresh, startAt);
-    // A first start records where it began before reading on: killed before its first periodic save, the
-    // next start would otherwise be a "first start" again, begin at the end, and skip what came in between.
-    if (fresh) await this.saveCheckpoints(true);
     this.files.watch();
     if (useJournal) this.startJournal(state, fresh);
+    // A first start records where it began at once: killed before its first periodic save, the next start
+    // would otherwise be a "first start" again, begin at the end, and skip what came in between.
+    if (fresh) await this.saveCheckpoints(true);
     if (cfg.checks.enabled && this.opts.runChecks) {
       const run: RunChecks = () => this.opts.runChecks!(this.host);
       this.checks = new HostCheckScheduler(
