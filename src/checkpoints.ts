@@ -36,6 +36,7 @@ export interface DaemonState {
   createdAt: string;
   writtenAt?: string;
   files: FileCheckpoint[];
+  /** `since`: without a cursor, where the journal starts; with one, the time of that entry (used if the cursor is refused). */
   journal?: { cursor?: string; since?: number };
   /** Host-check states, so a restart neither repeats a report nor forgets to say "resolved". */
   checks?: Record<string, CheckRecord>;

@@ -38,6 +38,11 @@ export interface DaemonOptions {
   signals?: boolean;
 }
 
+interface JournalPosition {
+  cursor: string;
+  time?: number;
+}
+
 export class Daemon {
   private config: TriageConfig;
   private readonly log: Logger;
@@ -48,7 +53,8 @@ export class Daemon {
   private aggregator!: Aggregator<Ticket>;
   private files!: FileSources;
   private journal: JournalSource | undefined;
-  private journalProgress: Progress<string | undefined> | undefined;
+  /** Journal positions carry the entry's time, so a refused cursor can go on from that time. */
+  private journalProgress: Progress<JournalPosition | undefined> | undefined;
   private journalLast: { lineAt?: number; eventAt?: number } = {};
   private journalSince: number | undefined;
   private checks: HostCheckScheduler | undefined;
@@ -200,13 +206,14 @@ export class Daemon {
     this.counters.lines++;
     this.journalLast.lineAt = Date.now();
     const finding = rec ? this.classifier.record(rec) : undefined;
+    const position: JournalPosition = rec?.time !== undefined ? { cursor, time: rec.time } : { cursor };
     if (!finding || this.tooOld(finding)) {
-      progress.pass(cursor);
+      progress.pass(position);
       return;
     }
     this.counters.matched++;
     this.journalLast.eventAt = Date.now();
-    this.aggregator.add({ finding, anchor: `journal:${cursor}`, ticket: progress.hold(cursor) });
+    this.aggregator.add({ finding, anchor: `journal:${cursor}`, ticket: progress.hold(position) });
   }
 
   private tooOld(f: Finding): boolean {
@@ -217,7 +224,9 @@ export class Daemon {
   private startJournal(state: DaemonState, fresh: boolean): void {
     const cfg = this.config;
     const saved = state.journal ?? {};
-    this.journalProgress = new Progress<string | undefined>(saved.cursor);
+    this.journalProgress = new Progress<JournalPosition | undefined>(
+      saved.cursor ? { cursor: saved.cursor, ...(saved.since !== undefined ? { time: saved.since } : {}) } : undefined,
+    );
     // With no cursor yet, remember when we started so a restart before the first entry misses nothing.
     this.journalSince = saved.since ?? (cfg.start.since ?? (fresh && cfg.start.at === 'end' ? Date.now() : 0));
     this.journal = new JournalSource(
@@ -231,7 +240,8 @@ export class Daemon {
       },
       { entry: (rec, cursor) => this.onJournalEntry(rec, cursor), room: () => this.delivery.room() },
     );
-    this.journal.start(saved.cursor ? { cursor: saved.cursor } : { since: this.journalSince });
+    // With a cursor, `since` is the time of that entry: where to go on if journalctl refuses the cursor.
+    this.journal.start(saved.cursor ? { cursor: saved.cursor, ...(saved.since !== undefined ? { since: saved.since } : {}) } : { since: this.journalSince });
   }
 
   // ---- state out ----
@@ -240,8 +250,10 @@ export class Daemon {
     const now = new Date().toISOString();
     const state: DaemonState = { version: 1, createdAt: this.createdAt, files: this.files.checkpoints(now) };
     if (this.journalProgress) {
-      const cursor = this.journalProgress.committed;
-      state.journal = cursor ? { cursor } : { ...(this.journalSince !== undefined ? { since: this.journalSince } : {}) };
+      const pos = this.journalProgress.committed;
+      state.journal = pos
+        ? { cursor: pos.cursor, ...(pos.time !== undefined ? { since: pos.time } : {}) }
+        : { ...(this.journalSince !== undefined ? { since: this.journalSince } : {}) };
     }
     if (this.checks) state.checks = this.checks.snapshot();
     return state;
@@ -297,7 +309,7 @@ export class Daemon {
       const j = this.journal.status();
       const out: SourceStatus = { kind: 'journal', name: `journal:${this.config.journal.units.join(',')}${this.config.journal.kernel ? ',kernel' : ''}`, source: 'journal' };
       const c = this.journalProgress?.committed;
-      if (c) out.cursor = c;
+      if (c) out.cursor = c.cursor;
       const ll = iso(this.journalLast.lineAt);
       const le = iso(this.journalLast.eventAt);
       if (ll) out.lastLineAt = ll;
