@@ -28,12 +28,13 @@ export class LineClassifier {
     return text.includes(JOURNAL_BYTE_MESSAGE);
   }
 
-  line(text: string, ctx: LineContext): Finding | undefined {
+  /** Parse and classify one raw line; `since` leaves out lines with an earlier timestamp of their own. */
+  line(text: string, ctx: LineContext, since?: number): Finding | undefined {
     if (!this.mayMatch(text)) return undefined;
-    return this.rules.classify(parseLine(text, ctx));
+    return classifyRecord(this.rules, parseLine(text, ctx), since);
   }
 
-  record(rec: LogRecord): Finding | undefined {
-    return this.rules.classify(rec);
+  record(rec: LogRecord, since?: number): Finding | undefined {
+    return classifyRecord(this.rules, rec, since);
   }
 }

@@ -184,12 +184,10 @@ export class Daemon {
   private onFileLine(c: Cursor, l: AssembledLine): void {
     this.counters.lines++;
     c.lastLineAt = Date.now();
-    if (l.binary || !this.classifier.mayMatch(l.text)) {
-      c.progress.pass(l.end);
-      return;
-    }
-    const finding = this.classifier.line(l.text, { source: c.source, origin: { file: c.display, offset: l.start } });
-    if (!finding || this.tooOld(finding)) {
+    const finding = l.binary
+      ? undefined
+      : this.classifier.line(l.text, { source: c.source, origin: { file: c.display, offset: l.start } }, this.config.start.since);
+    if (!finding) {
       c.progress.pass(l.end);
       return;
     }
@@ -205,20 +203,15 @@ export class Daemon {
     const progress = this.journalProgress!;
     this.counters.lines++;
     this.journalLast.lineAt = Date.now();
-    const finding = rec ? this.classifier.record(rec) : undefined;
+    const finding = rec ? this.classifier.record(rec, this.config.start.since) : undefined;
     const position: JournalPosition = rec?.time !== undefined ? { cursor, time: rec.time } : { cursor };
-    if (!finding || this.tooOld(finding)) {
+    if (!finding) {
       progress.pass(position);
       return;
     }
     this.counters.matched++;
     this.journalLast.eventAt = Date.now();
     this.aggregator.add({ finding, anchor: `journal:${cursor}`, ticket: progress.hold(position) });
-  }
-
-  private tooOld(f: Finding): boolean {
-    const since = this.config.start.since;
-    return since !== undefined && f.time !== undefined && f.time < since;
   }
 
   private startJournal(state: DaemonState, fresh: boolean): void {
