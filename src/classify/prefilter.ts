@@ -51,16 +51,8 @@ export class LiteralPrefilter {
   /** Start offsets of the lines in buf[0, end) that contain a literal, ascending and unique. */
   lineStarts(buf: Buffer, end: number): number[] {
     const starts: number[] = [];
-    for (const anchor of this.anchors) {
-      let pos = buf.indexOf(anchor, 0);
-      while (pos !== -1 && pos < end) {
-        const start = buf.lastIndexOf(10, pos) + 1;
-        starts.push(start);
-        const nl = buf.indexOf(10, pos + anchor.length);
-        if (nl === -1 || nl >= end) break;
-        pos = buf.indexOf(anchor, nl + 1);
-      }
-    }
+    // A loop, not push(...): a chunk of short matching lines can hold more hits than a call takes arguments.
+    for (const anchor of this.anchors) for (const st of linesContaining(buf, end, anchor)) starts.push(st);
     if (starts.length < 2) return starts;
     starts.sort((a, b) => a - b);
     let w = 1;
@@ -68,6 +60,21 @@ export class LiteralPrefilter {
     starts.length = w;
     return starts;
   }
+}
+
+/** Start offsets of the lines in buf[0, end) that contain `needle`, ascending, each line once. */
+export function linesContaining(buf: Buffer, end: number, needle: Buffer | number): number[] {
+  const out: number[] = [];
+  const len = typeof needle === 'number' ? 1 : needle.length;
+  let pos = buf.indexOf(needle, 0);
+  while (pos !== -1 && pos < end) {
+    out.push(buf.lastIndexOf(10, pos) + 1);
+    // One hit per line is enough: go on from the next line.
+    const nl = buf.indexOf(10, pos + len);
+    if (nl === -1 || nl >= end) break;
+    pos = buf.indexOf(needle, nl + 1);
+  }
+  return out;
 }
 
 function countUpTo(hay: Buffer, needle: Buffer, max: number): number {

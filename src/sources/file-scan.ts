@@ -1,7 +1,7 @@
 // One-shot reading of a whole log file for `scan`: large chunks, the literal prefilter on raw bytes, and
 // only nominated lines decoded. Memory stays bounded by the chunk size whatever the file size or line length.
 import { open } from 'node:fs/promises';
-import type { LiteralPrefilter } from '../classify/prefilter.js';
+import { linesContaining, type LiteralPrefilter } from '../classify/prefilter.js';
 
 // Small enough that the chunk stays in cache while every anchor is searched through it.
 export const CHUNK_BYTES = 256 << 10;
@@ -155,8 +155,8 @@ function processLines(
   const view = buf.subarray(from, to);
   const viewEnd = to - from;
   let starts = prefilter.lineStarts(view, viewEnd);
-  if (alwaysNominate) starts = mergeStarts(starts, nominate(view, viewEnd, alwaysNominate));
-  const binaryStarts = nulLineStarts(view, viewEnd);
+  if (alwaysNominate) starts = mergeStarts(starts, linesContaining(view, viewEnd, alwaysNominate));
+  const binaryStarts = linesContaining(view, viewEnd, 0);
   // Count lines up to each nominated line, then the rest, with memchr-speed indexOf.
   let counted = 0; // offset in view up to which newlines were counted
   let line = stats.lines;
@@ -208,31 +208,6 @@ function countNewlines(buf: Buffer, from: number, to: number): number {
     p = buf.indexOf(10, p + 1);
   }
   return n;
-}
-
-function nulLineStarts(buf: Buffer, end: number): number[] {
-  const out: number[] = [];
-  let p = buf.indexOf(0);
-  while (p !== -1 && p < end) {
-    const s = buf.lastIndexOf(10, p) + 1;
-    if (out[out.length - 1] !== s) out.push(s);
-    const nl = buf.indexOf(10, p);
-    if (nl === -1 || nl >= end) break;
-    p = buf.indexOf(0, nl + 1);
-  }
-  return out;
-}
-
-function nominate(buf: Buffer, end: number, needle: Buffer): number[] {
-  const out: number[] = [];
-  let p = buf.indexOf(needle);
-  while (p !== -1 && p < end) {
-    out.push(buf.lastIndexOf(10, p) + 1);
-    const nl = buf.indexOf(10, p);
-    if (nl === -1 || nl >= end) break;
-    p = buf.indexOf(needle, nl + 1);
-  }
-  return out;
 }
 
 function mergeStarts(a: number[], b: number[]): number[] {
