@@ -75,14 +75,19 @@ function noiseLine(rnd, ts) {
   }
 }
 
-async function failureLines() {
-  // The failure lines are the shipped rules' own examples: the scan must find each of them.
+/** The shipped rule files, parsed. */
+async function ruleDocs() {
   const { parse } = await import('yaml');
   const { readFile } = await import('node:fs/promises');
   const dir = path.join(root, 'patterns');
+  const names = (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort();
+  return Promise.all(names.map(async (n) => parse(await readFile(path.join(dir, n), 'utf8'))));
+}
+
+async function failureLines() {
+  // The failure lines are the shipped rules' own examples: the scan must find each of them.
   const lines = [];
-  for (const name of (await readdir(dir)).filter((n) => /\.ya?ml$/.test(n)).sort()) {
-    const doc = parse(await readFile(path.join(dir, name), 'utf8'));
+  for (const doc of await ruleDocs()) {
     for (const r of doc.rules ?? []) for (const ex of r.examples ?? []) lines.push(typeof ex === 'string' ? ex : ex.line);
   }
   return lines.filter((l) => !l.includes('\n'));
@@ -124,14 +129,8 @@ async function generateLog(file, targetBytes) {
 
 async function grepPatternFile(dir) {
   // "Equivalent patterns": the literals the rules prefilter on, as one ERE each (what a grep-based triage would run).
-  const { parse } = await import('yaml');
-  const { readFile } = await import('node:fs/promises');
-  const pdir = path.join(root, 'patterns');
   const lits = new Set();
-  for (const name of (await readdir(pdir)).filter((n) => /\.ya?ml$/.test(n))) {
-    const doc = parse(await readFile(path.join(pdir, name), 'utf8'));
-    for (const r of doc.rules ?? []) for (const l of r.literals ?? []) lits.add(l);
-  }
+  for (const doc of await ruleDocs()) for (const r of doc.rules ?? []) for (const l of r.literals ?? []) lits.add(l);
   const file = path.join(dir, 'patterns.ere');
   await writeFile(file, [...lits].map((l) => l.replace(/[.[\]()*+?{}|^$\\]/g, '\\$&')).join('\n') + '\n');
   return { file, count: lits.size };

@@ -1,8 +1,7 @@
 // What the host's Docker and ECS agent configuration say about disk use: Docker's data root and default
 // log options (/etc/docker/daemon.json), and the agent's cleanup settings (/etc/ecs/ecs.config).
-import { readFile } from 'node:fs/promises';
-import { hostPath, type Host } from '../host.js';
-import { errorMessage } from '../errors.js';
+import type { Host } from '../host.js';
+import { readOptional, readOptionalJson } from './host-files.js';
 import type { Skipped } from './types.js';
 
 export const DEFAULT_DATA_ROOT = '/var/lib/docker';
@@ -17,27 +16,11 @@ export interface DaemonConfig {
   logOpts: Record<string, string>;
 }
 
-function nodeCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
 /** Reads daemon.json. Missing is normal (ECS-optimized AMIs ship none); anything unreadable is a skip, not a crash. */
 export async function readDaemonConfig(host: Host, skipped: Skipped[]): Promise<DaemonConfig> {
   const config: DaemonConfig = { dataRoot: DEFAULT_DATA_ROOT, logDriver: 'json-file', logOpts: {} };
-  let text: string;
-  try {
-    text = await readFile(hostPath(host, DAEMON_JSON), 'utf8');
-  } catch (err) {
-    if (nodeCode(err) !== 'ENOENT') skipped.push({ path: DAEMON_JSON, reason: `cannot read: ${errorMessage(err)}; using Docker defaults` });
-    return config;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    skipped.push({ path: DAEMON_JSON, reason: `not valid JSON (${errorMessage(err)}); using Docker defaults` });
-    return config;
-  }
+  const parsed = await readOptionalJson(host, DAEMON_JSON, skipped, '; using Docker defaults');
+  if (parsed === undefined) return config;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     skipped.push({ path: DAEMON_JSON, reason: 'not a JSON object; using Docker defaults' });
     return config;
@@ -73,13 +56,8 @@ export type CleanupSettings = Partial<Record<(typeof CLEANUP_KEYS)[number], stri
 /** Parses ecs.config the way ecs-init does: split each line at the first `=`, no quotes, no comments. */
 export async function readCleanupSettings(host: Host, skipped: Skipped[]): Promise<CleanupSettings> {
   const out: CleanupSettings = {};
-  let text: string;
-  try {
-    text = await readFile(hostPath(host, ECS_CONFIG), 'utf8');
-  } catch (err) {
-    if (nodeCode(err) !== 'ENOENT') skipped.push({ path: ECS_CONFIG, reason: `cannot read: ${errorMessage(err)}` });
-    return out;
-  }
+  const text = await readOptional(host, ECS_CONFIG, skipped);
+  if (text === undefined) return out;
   for (const line of text.trim().split('\n')) {
     const eq = line.indexOf('=');
     if (eq < 0) continue;

@@ -2,10 +2,11 @@
 // fs.statfs gives blocks and inodes in one system call, with no `df` child process (facts sheet 10.1).
 // A fixture (or an unpacked bundle) can supply the figures in `<root>/.ecs-triage/statfs.json`, so states
 // like "inodes exhausted while blocks are free" are testable on any machine.
-import { readFile, stat, statfs } from 'node:fs/promises';
+import { stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { hostPath, type Host } from '../host.js';
 import { errorMessage } from '../errors.js';
+import { readOptionalJson } from './host-files.js';
 import type { FilesystemState, Skipped, StatfsFigures } from './types.js';
 
 export const STATFS_OVERRIDE = '/.ecs-triage/statfs.json';
@@ -42,20 +43,8 @@ function figuresProblem(v: unknown): string | undefined {
 export async function readStatfsOverride(host: Host, skipped: Skipped[]): Promise<StatfsOverride | undefined> {
   // A live host is measured, never overridden: a stray file must not hide a full disk.
   if (host.live) return undefined;
-  let text: string;
-  try {
-    text = await readFile(hostPath(host, STATFS_OVERRIDE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') skipped.push({ path: STATFS_OVERRIDE, reason: `cannot read: ${errorMessage(err)}` });
-    return undefined;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    skipped.push({ path: STATFS_OVERRIDE, reason: `not valid JSON (${errorMessage(err)}); using real statfs` });
-    return undefined;
-  }
+  const parsed = await readOptionalJson(host, STATFS_OVERRIDE, skipped, '; using real statfs');
+  if (parsed === undefined) return undefined;
   const obj = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
   const out: StatfsOverride = { mounts: new Map(), paths: new Map() };
   const mounts = obj.mounts;

@@ -32,12 +32,17 @@ export interface GroupSnapshot<T> {
 export class FindingCollector {
   private readonly groups = new Map<string, Group>();
 
-  add(f: Finding): void {
-    let g = this.groups.get(f.ruleId);
+  private group(first: Finding): Group {
+    let g = this.groups.get(first.ruleId);
     if (!g) {
-      g = { latest: f, count: 0, images: new Set(), tasks: new Set(), containers: new Set(), registries: new Set() };
-      this.groups.set(f.ruleId, g);
+      g = { latest: first, count: 0, images: new Set(), tasks: new Set(), containers: new Set(), registries: new Set() };
+      this.groups.set(first.ruleId, g);
     }
+    return g;
+  }
+
+  add(f: Finding): void {
+    const g = this.group(f);
     g.count += 1;
     if (isLater(f, g.latest)) g.latest = f;
     if (f.time !== undefined) {
@@ -69,11 +74,7 @@ export class FindingCollector {
 
   /** Folds in another collector's group (see snapshot), with its representative line already restored. */
   merge(s: GroupSnapshot<unknown>, latest: Finding): void {
-    let g = this.groups.get(latest.ruleId);
-    if (!g) {
-      g = { latest, count: 0, images: new Set(), tasks: new Set(), containers: new Set(), registries: new Set() };
-      this.groups.set(latest.ruleId, g);
-    }
+    const g = this.group(latest);
     g.count += s.count;
     if (isLater(latest, g.latest)) g.latest = latest;
     if (s.firstSeen !== undefined && (g.firstSeen === undefined || s.firstSeen < g.firstSeen)) g.firstSeen = s.firstSeen;
