@@ -15,7 +15,8 @@ export interface ParsedSource {
   doc: unknown;
 }
 
-const PATTERN_FILE = /\.(ya?ml|json)$/;
+/** What a pattern file's name ends with; the rest of the name is the family. */
+export const PATTERN_FILE = /\.(ya?ml|json)$/;
 
 /**
  * Validates and compiles parsed pattern files; throws RuleSetError listing every problem (with any the

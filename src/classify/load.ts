@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { RuleError, RuleSetError } from '../errors.js';
-import { compileParsed, type ParsedSource } from './compile.js';
+import { compileParsed, PATTERN_FILE, type ParsedSource } from './compile.js';
 import type { RuleSet } from './ruleset.js';
 
 /** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse). */
@@ -19,7 +19,6 @@ export interface PatternSource {
   doc?: unknown;
 }
 
-const PATTERN_FILE = /\.(ya?ml|json)$/;
 
 /** The shipped patterns/ directory next to the package, when running from a checkout or an installed package. */
 export async function shippedPatternsDir(): Promise<string | undefined> {
