@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Spool, SpoolLockedError } from '../src/sinks/cloudwatch/spool.js';
 import { silentLogger } from '../src/log.js';
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from '../src/sinks/cloudwatch/limits.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -46,6 +47,35 @@ describe('spool', () => {
     expect(rest[0]).toBe(`e${acked}`);
     expect(rest).toHaveLength(2000 - acked);
     expect((await readdir(d)).filter((n) => n.endsWith('.seg')).length).toBeLessThanOrEqual(1);
+    await s.close();
+  });
+
+  it('reads events up to the size limit whole and in order, each chunk as full as a batch may be', async () => {
+    // The read buffer holds two of the largest lines, not a batch: chunks are assembled over several reads,
+    // and lines straddle the reads.
+    const d = await dir();
+    const s = await open(d, 8 * 1024 * 1024);
+    const sizes = [MAX_MESSAGE_BYTES, 40, 200_000, MAX_MESSAGE_BYTES, 5_000, 180_000, MAX_MESSAGE_BYTES - 1, 30, 250_000, 33_333];
+    const big = (i: number) => {
+      const head = JSON.stringify({ id: `e${i}`, pad: '' });
+      return { timestamp: 1_700_000_000_000 + i, message: head.slice(0, -2) + 'y'.repeat(sizes[i % sizes.length]! - head.length) + '"}' };
+    };
+    const all = Array.from({ length: 40 }, (_, i) => big(i));
+    await s.append(all);
+    const got: string[] = [];
+    for (let c = await s.readChunk(); c; c = await s.readChunk()) {
+      const cost = c.records.reduce((n, r) => n + Buffer.byteLength(r.message) + PER_EVENT_OVERHEAD_BYTES, 0);
+      expect(cost).toBeLessThanOrEqual(MAX_BATCH_BYTES);
+      const next = all[got.length + c.records.length];
+      // Full: the next event would not have fitted.
+      if (next) expect(cost + Buffer.byteLength(next.message) + PER_EVENT_OVERHEAD_BYTES).toBeGreaterThan(MAX_BATCH_BYTES);
+      for (const r of c.records) {
+        expect(r).toEqual(all[got.length]);
+        got.push(r.message);
+      }
+      await s.ack(c.end, c.records.length);
+    }
+    expect(got).toHaveLength(all.length);
     await s.close();
   });
 

@@ -56,9 +56,11 @@ export class SpoolLockedError extends TriageError {
 const OPEN_IN_THIS_PROCESS = new Set<string>();
 const SEG_RE = /^(\d{16})\.seg$/;
 const segName = (i: number): string => `${String(i).padStart(16, '0')}.seg`;
-// Largest line: 13-digit time, tab, message, newline. A read buffer of one batch plus one line always holds a full batch.
-const READ_BUFFER_BYTES = MAX_BATCH_BYTES + MAX_MESSAGE_BYTES + 64;
+// Largest line: 13-digit time, tab, message, newline.
 const MAX_LINE_BYTES = MAX_MESSAGE_BYTES + 32;
+// Two lines' worth: always holds a whole line, and a chunk is read in a few of these. A buffer of a whole batch
+// (1.3 MB) would stay resident for the life of the daemon once one backlog had filled it.
+const READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES;
 /** One write() call's worth of lines. */
 const WRITE_CHUNK_BYTES = 256 * 1024;
 
