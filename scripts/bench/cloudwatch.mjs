@@ -3,16 +3,21 @@
 //  - backlog: 100,000 events written at once by a real process (the sink harness of the tests); every
 //    PutLogEvents request's fill = max(bytes / 1,048,576, events / 10,000), min and median over all but the
 //    last request, and the request count beside its lower bound ceil(total bytes / limit);
-//  - RSS: the `watch` daemon as a real process, fed the same 5,000 distinct failures with `--sink file` and
-//    with `--sink cloudwatch`; peak RSS (VmHWM) of each, and the difference is what shipping costs.
+//  - RSS: the `watch` daemon as a real process, started as the systemd unit starts it (its NODE_OPTIONS, see
+//    deployed.mjs), fed the same 5,000 distinct failures with `--sink file` and with `--sink cloudwatch`; peak
+//    RSS (VmHWM) of each, and the difference is what shipping costs. One peak is one sample of when V8 happened
+//    to collect, so the pair runs BENCH_CW_RUNS times (default 5) and the median and range are reported; then
+//    the same with Node's default heap settings, for reference.
 // The test server and harness are TypeScript: bundled here with esbuild (a dev dependency).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { daemonEnv, daemonNodeOptions } from './deployed.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const LIMIT_BYTES = 1_048_576;
 const LIMIT_EVENTS = 10_000;
 const env = {
@@ -61,7 +66,13 @@ function vm(pid, key) {
 const fail = (tag) =>
   `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
 
-async function watchPeak(work, name, sink, endpoint, count, delivered, perTick = 500) {
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(rest[11]) + Number(rest[12])) / TICK) * 1000;
+}
+
+async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick = 500, nodeOptions } = {}) {
   const base = path.join(work, name);
   rmSync(base, { recursive: true, force: true });
   const root = path.join(base, 'root');
@@ -76,7 +87,7 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, perTick =
       `cloudwatch:\n  logGroup: /bench/${name}\n  logStream: bench\n  endpoint: ${endpoint}\n  region: eu-west-1\n  flushIntervalMs: 500\n`,
   );
   const child = spawn(process.execPath, [path.join(repo, 'dist/ecs-triage.mjs'), 'watch', '--config', config, '--root', root, '--state-dir', state], {
-    env,
+    env: daemonEnv(env, nodeOptions),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let err = '';
@@ -88,6 +99,7 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, perTick =
     await sleep(50);
   }
   const idle = vm(child.pid, 'VmRSS');
+  const cpu0 = cpuMs(child.pid);
   for (let i = 0; i < count; i += perTick) {
     appendFileSync(log, Array.from({ length: perTick }, (_, j) => fail(`t${i + j}`)).join('\n') + '\n');
     await sleep(100);
@@ -98,9 +110,10 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, perTick =
     await sleep(100);
   }
   const peak = vm(child.pid, 'VmHWM');
+  const cpu = cpuMs(child.pid) - cpu0;
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
-  return { idle, peak };
+  return { idle, peak, cpu };
 }
 
 export async function run({ log, work }) {
@@ -123,23 +136,42 @@ export async function run({ log, work }) {
     log(`backlog: batch fill min ${pct(fills[0] ?? 1)}, median ${pct(fills[Math.floor(fills.length / 2)] ?? 1)} (target >= 90 %); invalid requests: ${server.violations.length}`);
     log(`backlog: harness process peak RSS ${(stats.rss / 1048576).toFixed(0)} MB (100,000 events held only on disk)`);
 
-    // RSS: watch with the file sink vs the CloudWatch sink, same input.
-    const count = 5000;
-    const file = await watchPeak(work, 'file', 'file', server.endpoint, count, (base) => {
+    // RSS: watch with the file sink vs the CloudWatch sink, same input; each pair in fresh processes.
+    const fileEvents = (base) => {
       const f = path.join(base, 'state/events.jsonl');
       return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0;
-    });
-    const cw = await watchPeak(work, 'cloudwatch', 'cloudwatch', server.endpoint, count, () => server.events('/bench/cloudwatch').length);
-    log(`rss: watch --sink file: idle ${file.idle.toFixed(0)} MB, peak ${file.peak.toFixed(0)} MB (reference)`);
-    log(`rss: watch --sink cloudwatch: idle ${cw.idle.toFixed(0)} MB, peak ${cw.peak.toFixed(0)} MB`);
-    log(`rss: burst (${count} distinct findings in 1 s): shipping adds ${(cw.peak - file.peak).toFixed(1)} MB at peak (target < 20 MB)`);
+    };
+    let pair = 0;
+    const burst = async (nodeOptions, runs, target = '') => {
+      const rows = [];
+      for (let r = 0; r < runs; r++, pair++) {
+        const opts = { nodeOptions };
+        const file = await watchPeak(work, `file-${pair}`, 'file', server.endpoint, 5000, fileEvents, opts);
+        const cw = await watchPeak(work, `cloudwatch-${pair}`, 'cloudwatch', server.endpoint, 5000, () => server.events(`/bench/cloudwatch-${pair}`).length, opts);
+        rows.push({ file, cw, added: cw.peak - file.peak });
+      }
+      const by = (f) => [...rows].sort((x, y) => f(x) - f(y));
+      const mid = (f) => f(by(f)[Math.floor(rows.length / 2)]);
+      const added = by((x) => x.added).map((x) => x.added.toFixed(1));
+      return (
+        `shipping adds ${mid((x) => x.added).toFixed(1)} MB at peak (median of ${runs}; all: ${added.join(', ')}${target}); ` +
+        `peaks: file ${mid((x) => x.file.peak).toFixed(0)} MB, cloudwatch ${mid((x) => x.cw.peak).toFixed(0)} MB (idle ${mid((x) => x.cw.idle).toFixed(0)} MB); ` +
+        `daemon CPU for the burst: ${mid((x) => x.file.cpu).toFixed(0)} ms with file, ${mid((x) => x.cw.cpu).toFixed(0)} ms with cloudwatch`
+      );
+    };
+    const deployed = daemonNodeOptions();
+    const runs = Number(process.env.BENCH_CW_RUNS ?? 5);
+    log(`rss: watch runs ${deployed.label}`);
+    log(`rss: burst (5,000 distinct findings in 1 s): ${await burst(deployed.options, runs, '; target < 20 MB')}`);
     // A steadier rate: 10 distinct findings per 100 ms for 20 s (already far more than a sick host produces).
-    const fileS = await watchPeak(work, 'file-steady', 'file', server.endpoint, 2000, (base) => {
-      const f = path.join(base, 'state/events.jsonl');
-      return existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0;
-    }, 10);
-    const cwS = await watchPeak(work, 'cloudwatch-steady', 'cloudwatch', server.endpoint, 2000, () => server.events('/bench/cloudwatch-steady').length, 10);
+    const steady = { perTick: 10, nodeOptions: deployed.options };
+    const fileS = await watchPeak(work, 'file-steady', 'file', server.endpoint, 2000, fileEvents, steady);
+    const cwS = await watchPeak(work, 'cloudwatch-steady', 'cloudwatch', server.endpoint, 2000, () => server.events('/bench/cloudwatch-steady').length, steady);
     log(`rss: steady (100 findings/s for 20 s): file peak ${fileS.peak.toFixed(0)} MB, cloudwatch peak ${cwS.peak.toFixed(0)} MB, shipping adds ${(cwS.peak - fileS.peak).toFixed(1)} MB`);
+    if (deployed.options) {
+      const refRuns = Math.max(1, Math.min(3, runs));
+      log(`rss: reference, the same burst with Node's default heap settings: ${await burst('', refRuns)}`);
+    }
   } finally {
     await server.stop();
   }

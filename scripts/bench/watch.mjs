@@ -5,10 +5,12 @@
 //    then the burst capacity (1,000,000 lines appended at once, time until committed);
 //  - latency: 2,000 lines/s, every 20th a distinct failure; time from write to its event on stdout, p50/p99;
 //  - flood: 100,000 identical error lines in 10 s → number of events (and that their counts add up).
+// The daemon runs with the systemd unit's NODE_OPTIONS (deployed.mjs).
 import { spawn, execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonEnv, daemonNodeOptions } from './deployed.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(repo, 'dist/ecs-triage.mjs');
@@ -46,7 +48,10 @@ function setup(work, name, statusMs = 500) {
 }
 
 async function start({ root, state, config }) {
-  const child = spawn(process.execPath, [CLI, 'watch', '--config', config, '--root', root, '--state-dir', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'watch', '--config', config, '--root', root, '--state-dir', state], {
+    env: daemonEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const events = [];
@@ -108,6 +113,7 @@ export async function run({ log, work }) {
   const only = process.env.BENCH_WATCH_ONLY ? new Set(process.env.BENCH_WATCH_ONLY.split(',')) : undefined;
   const want = (k) => !only || only.has(k);
   const idleS = Number(process.env.BENCH_WATCH_IDLE_S ?? 60);
+  log(`watch runs ${daemonNodeOptions().label}`);
 
   // ---- idle ----
   // Idle CPU is a few 10 ms clock ticks a minute, so one event decides the figure: V8 runs a one-time pair of
