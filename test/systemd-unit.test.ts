@@ -128,6 +128,21 @@ describe('systemd unit', () => {
     expect(directives(AL2).find((d) => d.key === 'StartLimitInterval')?.section).toBe('Service');
   });
 
+  it("both units give Node the same heap limits, and Node accepts them from NODE_OPTIONS", () => {
+    // systemd strips the quotes of Environment="NODE_OPTIONS=a b"; a V8 option Node refuses in NODE_OPTIONS
+    // would stop every start of the daemon.
+    const options = (file: string): string =>
+      value(file, 'Environment').map((v) => v.replace(/^"(.*)"$/, '$1')).find((v) => v.startsWith('NODE_OPTIONS='))!.slice('NODE_OPTIONS='.length);
+    expect(options(AL2)).toBe(options(MAIN));
+    const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(require("v8").getHeapStatistics().heap_size_limit))'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: options(MAIN) },
+    });
+    expect(r.stderr).toBe('');
+    // heap_size_limit = old space + young generation (three semi-spaces in V8 11): 160 MB + 3 × 2 MB.
+    expect(Number(r.stdout) / 1048576).toBe(160 + 3 * 2);
+  });
+
   it('the example config loads with the real config reader', async () => {
     const loaded = await loadConfig({ file: 'systemd/config.yaml', env: {} });
     expect(loaded.config.sinks).toEqual(['cloudwatch']);
