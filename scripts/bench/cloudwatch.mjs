@@ -72,7 +72,7 @@ function cpuMs(pid) {
   return ((Number(rest[11]) + Number(rest[12])) / TICK) * 1000;
 }
 
-async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick = 500, nodeOptions } = {}) {
+async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick = 500, nodeOptions, flushIntervalMs = 500 } = {}) {
   const base = path.join(work, name);
   rmSync(base, { recursive: true, force: true });
   const root = path.join(base, 'root');
@@ -84,7 +84,7 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick
   writeFileSync(
     config,
     `sinks: [${sink}]\nstatus:\n  intervalMs: 500\njournal:\n  enabled: "off"\nchecks:\n  enabled: false\n` +
-      `cloudwatch:\n  logGroup: /bench/${name}\n  logStream: bench\n  endpoint: ${endpoint}\n  region: eu-west-1\n  flushIntervalMs: 500\n`,
+      `cloudwatch:\n  logGroup: /bench/${name}\n  logStream: bench\n  endpoint: ${endpoint}\n  region: eu-west-1\n  flushIntervalMs: ${flushIntervalMs}\n`,
   );
   const child = spawn(process.execPath, [path.join(repo, 'dist/ecs-triage.mjs'), 'watch', '--config', config, '--root', root, '--state-dir', state], {
     env: daemonEnv(env, nodeOptions),
@@ -100,8 +100,11 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick
   }
   const idle = vm(child.pid, 'VmRSS');
   const cpu0 = cpuMs(child.pid);
+  const written = new Map(); // tag → when its line was appended
   for (let i = 0; i < count; i += perTick) {
     appendFileSync(log, Array.from({ length: perTick }, (_, j) => fail(`t${i + j}`)).join('\n') + '\n');
+    const at = Date.now();
+    for (let j = 0; j < perTick; j++) written.set(`t${i + j}`, at);
     await sleep(100);
   }
   const t1 = Date.now();
@@ -113,7 +116,17 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick
   const cpu = cpuMs(child.pid) - cpu0;
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
-  return { idle, peak, cpu };
+  return { idle, peak, cpu, written };
+}
+
+/** Line written → event stored by the Logs server (its ingestion time), over the events of one group. */
+function latencies(server, group, written) {
+  const out = [];
+  for (const e of server.events(group)) {
+    const at = written.get(JSON.parse(e.message).tag);
+    if (at !== undefined) out.push(e.ingestionTime - at);
+  }
+  return out.sort((a, b) => a - b);
 }
 
 export async function run({ log, work }) {
@@ -163,11 +176,15 @@ export async function run({ log, work }) {
     const runs = Number(process.env.BENCH_CW_RUNS ?? 5);
     log(`rss: watch runs ${deployed.label}`);
     log(`rss: burst (5,000 distinct findings in 1 s): ${await burst(deployed.options, runs, '; target < 20 MB')}`);
-    // A steadier rate: 10 distinct findings per 100 ms for 20 s (already far more than a sick host produces).
-    const steady = { perTick: 10, nodeOptions: deployed.options };
+    // A steadier rate: 10 distinct findings per 100 ms for 20 s (already far more than a sick host produces),
+    // with the default flush interval, so the delivery latency is the one users get.
+    const steady = { perTick: 10, nodeOptions: deployed.options, flushIntervalMs: 2000 };
     const fileS = await watchPeak(work, 'file-steady', 'file', server.endpoint, 2000, fileEvents, steady);
     const cwS = await watchPeak(work, 'cloudwatch-steady', 'cloudwatch', server.endpoint, 2000, () => server.events('/bench/cloudwatch-steady').length, steady);
     log(`rss: steady (100 findings/s for 20 s): file peak ${fileS.peak.toFixed(0)} MB, cloudwatch peak ${cwS.peak.toFixed(0)} MB, shipping adds ${(cwS.peak - fileS.peak).toFixed(1)} MB`);
+    const lat = latencies(server, '/bench/cloudwatch-steady', cwS.written);
+    const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
+    log(`latency: line written → stored by the Logs server, flushIntervalMs 2000 (the default), ${lat.length} events: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${lat.at(-1)} ms (target < 5,000 ms)`);
     if (deployed.options) {
       const refRuns = Math.max(1, Math.min(3, runs));
       log(`rss: reference, the same burst with Node's default heap settings: ${await burst('', refRuns)}`);
