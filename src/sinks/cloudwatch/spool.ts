@@ -61,6 +61,8 @@ const MAX_LINE_BYTES = MAX_MESSAGE_BYTES + 32;
 // Two lines' worth: always holds a whole line, and a chunk is read in a few of these. A buffer of a whole batch
 // (1.3 MB) would stay resident for the life of the daemon once one backlog had filled it.
 const READ_BUFFER_BYTES = 2 * MAX_LINE_BYTES;
+/** Counting lines (start-up, drops) needs no whole line in the buffer. */
+const COUNT_BUFFER_BYTES = 64 * 1024;
 /** One write() call's worth of lines. */
 const WRITE_CHUNK_BYTES = 256 * 1024;
 
@@ -143,20 +145,11 @@ export class Spool {
         this.log.warn('spool: ignoring a segment that is not a regular file', { file });
         continue;
       }
-      const data = await readFile(file);
+      const { lines, after, end, bytes } = await this.countLines(file, index === this.cursor.segment ? this.cursor.offset : 0);
       // A crash mid-append leaves a torn last line: cut it off (write() had not resolved for it).
-      const lastNl = data.lastIndexOf(0x0a);
-      const size = lastNl + 1;
-      if (size < data.length) await truncate(file, size);
-      let lines = 0;
-      let unacked = 0;
-      const from = index === this.cursor.segment ? Math.min(this.cursor.offset, size) : 0;
-      for (let i = data.indexOf(0x0a); i !== -1 && i < size; i = data.indexOf(0x0a, i + 1)) {
-        lines++;
-        if (i >= from) unacked++;
-      }
-      this.segments.push({ index, size, lines });
-      this.pending += unacked;
+      if (end < bytes) await truncate(file, end);
+      this.segments.push({ index, size: end, lines });
+      this.pending += after;
     }
     const first = this.segments[0];
     if (first === undefined) this.cursor = { segment: this.cursor.segment + 1, offset: 0 };
@@ -285,7 +278,9 @@ export class Spool {
         return;
       }
       let lost = oldest.lines;
-      if (oldest.index === this.cursor.segment) lost = await this.countLines(oldest.index, this.cursor.offset);
+      if (oldest.index === this.cursor.segment) {
+        lost = (await this.countLines(path.join(this.dir, segName(oldest.index)), this.cursor.offset).catch(() => ({ after: 0 }))).after;
+      }
       else if (oldest.index < this.cursor.segment) lost = 0;
       this.segments.shift();
       await rm(path.join(this.dir, segName(oldest.index)), { force: true });
@@ -305,11 +300,35 @@ export class Spool {
     }
   }
 
-  private async countLines(index: number, from: number): Promise<number> {
-    const data = await readFile(path.join(this.dir, segName(index))).catch(() => Buffer.alloc(0));
-    let n = 0;
-    for (let i = data.indexOf(0x0a, from); i !== -1; i = data.indexOf(0x0a, i + 1)) n++;
-    return n;
+  /**
+   * Counts a segment's lines through a small buffer (a full spool is a dozen 8 MB segments: reading each
+   * whole at start-up made the daemon's peak RSS). `after`: lines ending at or after `from`; `end`: just past
+   * the last newline; `bytes`: the file's length.
+   */
+  private async countLines(file: string, from: number): Promise<{ lines: number; after: number; end: number; bytes: number }> {
+    // Its own buffer: the append path (dropping a segment) may count while the sender is reading a chunk.
+    const buf = Buffer.allocUnsafe(COUNT_BUFFER_BYTES);
+    const fh = await open(file, 'r');
+    let lines = 0;
+    let after = 0;
+    let end = 0;
+    let pos = 0;
+    try {
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        if (bytesRead === 0) break;
+        const view = buf.subarray(0, bytesRead);
+        for (let i = view.indexOf(0x0a); i !== -1; i = view.indexOf(0x0a, i + 1)) {
+          lines++;
+          if (pos + i >= from) after++;
+          end = pos + i + 1;
+        }
+        pos += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
+    return { lines, after, end, bytes: pos };
   }
 
   /**
