@@ -7,10 +7,12 @@
 //    deployed.mjs), fed the same 5,000 distinct failures with `--sink file` and with `--sink cloudwatch`; peak
 //    RSS (VmHWM) of each, and the difference is what shipping costs. One peak is one sample of when V8 happened
 //    to collect, so the pair runs BENCH_CW_RUNS times (default 5) and the median and range are reported; then
-//    the same with Node's default heap settings, for reference.
+//    the same with Node's default heap settings, for reference;
+//  - drain: a spool filled during an outage (the harness, killed after writing), shipped by a fresh `watch`
+//    once the endpoint answers: its peak RSS against an idle `watch --sink file`.
 // The test server and harness are TypeScript: bundled here with esbuild (a dev dependency).
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { daemonEnv, daemonNodeOptions } from './deployed.mjs';
@@ -72,9 +74,8 @@ function cpuMs(pid) {
   return ((Number(rest[11]) + Number(rest[12])) / TICK) * 1000;
 }
 
-async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick = 500, nodeOptions, flushIntervalMs = 500 } = {}) {
-  const base = path.join(work, name);
-  rmSync(base, { recursive: true, force: true });
+/** Starts `watch` on a fresh root (an empty agent log) and the state directory `base/state`, kept as it is. */
+async function startWatch(base, name, sink, endpoint, { nodeOptions, flushIntervalMs = 500 } = {}) {
   const root = path.join(base, 'root');
   const state = path.join(base, 'state');
   const log = path.join(root, 'var/log/ecs/ecs-agent.log');
@@ -92,31 +93,70 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick
   });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
-  const statusFile = path.join(state, 'status.json');
-  const t0 = Date.now();
-  while (!(existsSync(statusFile) && JSON.parse(readFileSync(statusFile, 'utf8')).pid === child.pid)) {
-    if (Date.now() - t0 > 30000) throw new Error(`daemon did not start:\n${err}`);
-    await sleep(50);
-  }
-  const idle = vm(child.pid, 'VmRSS');
-  const cpu0 = cpuMs(child.pid);
+  const exited = new Promise((r) => child.on('exit', r));
+  return {
+    child,
+    log,
+    stderr: () => err,
+    /** Resolves when `done()` holds, polling every 100 ms. */
+    async until(done, what, timeoutMs = 60000) {
+      const t0 = Date.now();
+      while (!done()) {
+        if (Date.now() - t0 > timeoutMs) throw new Error(`${name}: ${what} not reached after ${timeoutMs} ms:\n${err}`);
+        await sleep(100);
+      }
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick = 500, ...opts } = {}) {
+  const base = path.join(work, name);
+  rmSync(base, { recursive: true, force: true });
+  const w = await startWatch(base, name, sink, endpoint, opts);
+  const statusFile = path.join(base, 'state/status.json');
+  await w.until(() => existsSync(statusFile) && JSON.parse(readFileSync(statusFile, 'utf8')).pid === w.child.pid, 'start-up', 30000);
+  const idle = vm(w.child.pid, 'VmRSS');
+  const cpu0 = cpuMs(w.child.pid);
   const written = new Map(); // tag → when its line was appended
   for (let i = 0; i < count; i += perTick) {
-    appendFileSync(log, Array.from({ length: perTick }, (_, j) => fail(`t${i + j}`)).join('\n') + '\n');
+    appendFileSync(w.log, Array.from({ length: perTick }, (_, j) => fail(`t${i + j}`)).join('\n') + '\n');
     const at = Date.now();
     for (let j = 0; j < perTick; j++) written.set(`t${i + j}`, at);
     await sleep(100);
   }
-  const t1 = Date.now();
-  while (delivered(base) < count) {
-    if (Date.now() - t1 > 60000) throw new Error(`${name}: only ${delivered(base)} of ${count} delivered:\n${err}`);
-    await sleep(100);
-  }
-  const peak = vm(child.pid, 'VmHWM');
-  const cpu = cpuMs(child.pid) - cpu0;
-  child.kill('SIGTERM');
-  await new Promise((r) => child.on('exit', r));
+  await w.until(() => delivered(base) >= count, `delivery of ${count} events`);
+  const peak = vm(w.child.pid, 'VmHWM');
+  const cpu = cpuMs(w.child.pid) - cpu0;
+  await w.stop();
   return { idle, peak, cpu, written };
+}
+
+/**
+ * After an outage: the harness spools `count` events while the endpoint drops every connection (then is
+ * killed), and a fresh `watch` with that state directory ships them once the endpoint answers again.
+ */
+async function drainPeak(work, name, server, harness, count, nodeOptions) {
+  const base = path.join(work, name);
+  rmSync(base, { recursive: true, force: true });
+  server.faults.outage = 'drop';
+  try {
+    await runHarness(harness, { endpoint: server.endpoint, stateDir: path.join(base, 'state'), from: 0, to: count, per: 5000, exitWhenWritten: true });
+  } finally {
+    server.faults.outage = false;
+  }
+  const spool = path.join(base, 'state/cloudwatch-spool');
+  const bytes = readdirSync(spool).filter((n) => n.endsWith('.seg')).reduce((n, f) => n + statSync(path.join(spool, f)).size, 0);
+  const t0 = Date.now();
+  const w = await startWatch(base, name, 'cloudwatch', server.endpoint, { nodeOptions });
+  await w.until(() => server.events(`/bench/${name}`).length >= count, `delivery of ${count} spooled events`, 120000);
+  const ms = Date.now() - t0;
+  const peak = vm(w.child.pid, 'VmHWM');
+  await w.stop();
+  return { bytes, ms, peak };
 }
 
 /** Line written → event stored by the Logs server (its ingestion time), over the events of one group. */
@@ -147,7 +187,6 @@ export async function run({ log, work }) {
     const pct = (x) => `${(x * 100).toFixed(1)} %`;
     log(`backlog: ${stats.delivered} events in ${puts.length} requests (lower bound ${Math.ceil(total / LIMIT_BYTES)}), ${(total / 1048576).toFixed(1)} MiB, ${ms} ms incl. process start`);
     log(`backlog: batch fill min ${pct(fills[0] ?? 1)}, median ${pct(fills[Math.floor(fills.length / 2)] ?? 1)} (target >= 90 %); invalid requests: ${server.violations.length}`);
-    log(`backlog: harness process peak RSS ${(stats.rss / 1048576).toFixed(0)} MB (100,000 events held only on disk)`);
 
     // RSS: watch with the file sink vs the CloudWatch sink, same input; each pair in fresh processes.
     const fileEvents = (base) => {
@@ -185,9 +224,17 @@ export async function run({ log, work }) {
     const lat = latencies(server, '/bench/cloudwatch-steady', cwS.written);
     const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))];
     log(`latency: line written → stored by the Logs server, flushIntervalMs 2000 (the default), ${lat.length} events: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${lat.at(-1)} ms (target < 5,000 ms)`);
+    const drainCount = 60_000;
+    const drain = await drainPeak(work, 'drain', server, harness, drainCount, deployed.options);
+    log(
+      `rss: after an outage, a restarted watch drained a ${(drain.bytes / 1048576).toFixed(0)} MB spool (${drainCount.toLocaleString('en')} events) in ${(drain.ms / 1000).toFixed(1)} s incl. start-up; ` +
+        `peak ${drain.peak.toFixed(0)} MB: ${(drain.peak - cwS.idle).toFixed(1)} MB above an idle watch --sink cloudwatch (${cwS.idle.toFixed(0)} MB), ${(drain.peak - fileS.idle).toFixed(1)} MB above an idle watch --sink file (${fileS.idle.toFixed(0)} MB)`,
+    );
     if (deployed.options) {
       const refRuns = Math.max(1, Math.min(3, runs));
       log(`rss: reference, the same burst with Node's default heap settings: ${await burst('', refRuns)}`);
+      const d = await drainPeak(work, 'drain-defaults', server, harness, drainCount, '');
+      log(`rss: reference, the same drain with Node's default heap settings: peak ${d.peak.toFixed(0)} MB`);
     }
   } finally {
     await server.stop();

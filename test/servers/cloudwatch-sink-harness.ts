@@ -16,6 +16,8 @@ interface Args {
   /** Keep flushing until the spool is empty, then close and print stats. */
   drain?: boolean;
   tuning?: Record<string, unknown>;
+  /** Exit at once after `all-written`, as a crash would: the events stay in the spool for the next process. */
+  exitWhenWritten?: boolean;
   time?: number;
 }
 
@@ -44,6 +46,7 @@ for (let i = args.from; i < args.to; i += args.per) {
   if (args.delayMs) await new Promise((r) => setTimeout(r, args.delayMs));
 }
 process.stdout.write('all-written\n');
+if (args.exitWhenWritten) process.exit(0);
 if (args.drain) {
   while (sink.health().pending > 0) {
     await sink.flush();
