@@ -3,8 +3,9 @@
 // in the same run (GNU grep over the same file, `node -e 0`), because this machine is shared and noisy.
 //
 // Sections: scan throughput over a generated agent log (>= 1 GiB by default), then every module in
-// scripts/bench/ (host checks, watch, CloudWatch, start-up). BENCH_ONLY=scan,checks runs a subset;
-// BENCH_SCAN_MB sets the log size; BENCH_RUNS the repetitions (median is reported).
+// scripts/bench/ (host checks, watch, CloudWatch, start-up; their shared helpers are in scripts/bench/lib/).
+// BENCH_ONLY=scan,checks runs a subset; BENCH_SCAN_MB sets the log size; BENCH_RUNS the repetitions (median
+// is reported).
 import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';

@@ -4,22 +4,21 @@
 //    PutLogEvents request's fill = max(bytes / 1,048,576, events / 10,000), min and median over all but the
 //    last request, and the request count beside its lower bound ceil(total bytes / limit);
 //  - RSS: the `watch` daemon as a real process, started as the systemd unit starts it (its NODE_OPTIONS, see
-//    deployed.mjs), fed the same 5,000 distinct failures with `--sink file` and with `--sink cloudwatch`; peak
+//    lib/daemon.mjs), fed the same 5,000 distinct failures with `--sink file` and with `--sink cloudwatch`; peak
 //    RSS (VmHWM) of each, and the difference is what shipping costs. One peak is one sample of when V8 happened
 //    to collect, so the pair runs BENCH_CW_RUNS times (default 5) and the median and range are reported; then
 //    the same with Node's default heap settings, for reference;
 //  - drain: a spool filled during an outage (the harness, killed after writing), shipped by a fresh `watch`
 //    once the endpoint answers: its peak RSS against an idle `watch --sink file`.
 // The test server and harness are TypeScript: bundled here with esbuild (a dev dependency).
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { daemonEnv, daemonNodeOptions } from './deployed.mjs';
+import { cpuMs, daemonEnv, daemonNodeOptions, daemonReady, statusMb } from './lib/daemon.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 const LIMIT_BYTES = 1_048_576;
 const LIMIT_EVENTS = 10_000;
 const env = {
@@ -60,19 +59,8 @@ function runHarness(harness, args) {
   });
 }
 
-function vm(pid, key) {
-  const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 const fail = (tag) =>
   `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
-
-function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(rest[11]) + Number(rest[12])) / TICK) * 1000;
-}
 
 /** Starts `watch` on a fresh root (an empty agent log) and the state directory `base/state`, kept as it is. */
 async function startWatch(base, name, sink, endpoint, { nodeOptions, flushIntervalMs = 500 } = {}) {
@@ -117,9 +105,8 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick
   const base = path.join(work, name);
   rmSync(base, { recursive: true, force: true });
   const w = await startWatch(base, name, sink, endpoint, opts);
-  const statusFile = path.join(base, 'state/status.json');
-  await w.until(() => existsSync(statusFile) && JSON.parse(readFileSync(statusFile, 'utf8')).pid === w.child.pid, 'start-up', 30000);
-  const idle = vm(w.child.pid, 'VmRSS');
+  await w.until(() => daemonReady(path.join(base, 'state'), w.child.pid), 'start-up', 30000);
+  const idle = statusMb(w.child.pid, 'VmRSS');
   const cpu0 = cpuMs(w.child.pid);
   const written = new Map(); // tag → when its line was appended
   for (let i = 0; i < count; i += perTick) {
@@ -129,7 +116,7 @@ async function watchPeak(work, name, sink, endpoint, count, delivered, { perTick
     await sleep(100);
   }
   await w.until(() => delivered(base) >= count, `delivery of ${count} events`);
-  const peak = vm(w.child.pid, 'VmHWM');
+  const peak = statusMb(w.child.pid, 'VmHWM');
   const cpu = cpuMs(w.child.pid) - cpu0;
   await w.stop();
   return { idle, peak, cpu, written };
@@ -154,7 +141,7 @@ async function drainPeak(work, name, server, harness, count, nodeOptions) {
   const w = await startWatch(base, name, 'cloudwatch', server.endpoint, { nodeOptions });
   await w.until(() => server.events(`/bench/${name}`).length >= count, `delivery of ${count} spooled events`, 120000);
   const ms = Date.now() - t0;
-  const peak = vm(w.child.pid, 'VmHWM');
+  const peak = statusMb(w.child.pid, 'VmHWM');
   await w.stop();
   return { bytes, ms, peak };
 }

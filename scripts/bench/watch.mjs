@@ -5,32 +5,20 @@
 //    then the burst capacity (1,000,000 lines appended at once, time until committed);
 //  - latency: 2,000 lines/s, every 20th a distinct failure; time from write to its event on stdout, p50/p99;
 //  - flood: 100,000 identical error lines in 10 s → number of events (and that their counts add up).
-// The daemon runs with the systemd unit's NODE_OPTIONS (deployed.mjs).
-import { spawn, execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
+// The daemon runs with the systemd unit's NODE_OPTIONS (lib/daemon.mjs).
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemonEnv, daemonNodeOptions } from './deployed.mjs';
+import { CLOCK_TICK_MS, cpuMs, daemonEnv, daemonNodeOptions, daemonReady, statusMb } from './lib/daemon.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(repo, 'dist/ecs-triage.mjs');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const NOISE = 'level=info time=2026-11-23T18:01:02Z msg="Task engine: managed task state change" task="arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0" knownStatus=RUNNING module=task_manager.go';
 const fail = (tag) =>
   `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
-
-function cpuTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]);
-}
-
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 function setup(work, name, statusMs = 500) {
   const base = path.join(work, name);
@@ -66,7 +54,7 @@ async function start({ root, state, config }) {
   const exited = new Promise((r) => child.on('exit', (code) => ((gone = true), r(code))));
   const statusFile = path.join(state, 'status.json');
   const t0 = Date.now();
-  while (!(existsSync(statusFile) && JSON.parse(readFileSync(statusFile, 'utf8')).pid === child.pid)) {
+  while (!daemonReady(state, child.pid)) {
     if (gone || Date.now() - t0 > 30000) throw new Error(`daemon did not start:\n${err}`);
     await sleep(50);
   }
@@ -125,37 +113,37 @@ export async function run({ log, work }) {
     const ref = spawn(process.execPath, ['-e', 'setInterval(() => {}, 10000)'], { stdio: 'ignore' });
     const settleS = Number(process.env.BENCH_WATCH_SETTLE_S ?? 30);
     const windows = Number(process.env.BENCH_WATCH_IDLE_WINDOWS ?? 2);
-    const s0 = cpuTicks(d.child.pid);
+    const s0 = cpuMs(d.child.pid);
     await sleep(settleS * 1000);
-    const settleMs = ((cpuTicks(d.child.pid) - s0) / TICK) * 1000;
+    const settleMs = cpuMs(d.child.pid) - s0;
     const figures = [];
     let refCpu = 0;
     for (let w = 0; w < windows; w++) {
-      const a = cpuTicks(d.child.pid);
-      const ra = cpuTicks(ref.pid);
+      const a = cpuMs(d.child.pid);
+      const ra = cpuMs(ref.pid);
       const t0 = performance.now();
       await sleep(idleS * 1000);
       const secs = (performance.now() - t0) / 1000;
-      figures.push(((cpuTicks(d.child.pid) - a) / TICK / secs) * 100);
-      refCpu = Math.max(refCpu, ((cpuTicks(ref.pid) - ra) / TICK / secs) * 100);
+      figures.push(((cpuMs(d.child.pid) - a) / 1000 / secs) * 100);
+      refCpu = Math.max(refCpu, ((cpuMs(ref.pid) - ra) / 1000 / secs) * 100);
     }
-    const rss = rssMb(d.child.pid);
+    const rss = statusMb(d.child.pid, 'VmRSS');
     ref.kill();
     await stop(d);
-    log(`watch idle: CPU per ${idleS} s window ${figures.map((f) => f.toFixed(3) + ' %').join(', ')} of one core (target < 0.1 %; idle node reference <= ${refCpu.toFixed(3)} %), RSS ${rss.toFixed(1)} MB (target < 80 MB); clock tick ${1000 / TICK} ms; first ${settleS} s after start-up: ${settleMs.toFixed(0)} ms CPU`);
+    log(`watch idle: CPU per ${idleS} s window ${figures.map((f) => f.toFixed(3) + ' %').join(', ')} of one core (target < 0.1 %; idle node reference <= ${refCpu.toFixed(3)} %), RSS ${rss.toFixed(1)} MB (target < 80 MB); clock tick ${CLOCK_TICK_MS} ms; first ${settleS} s after start-up: ${settleMs.toFixed(0)} ms CPU`);
   }
 
   // ---- sustained 20,000 lines/s, then burst capacity ----
   if (want('load')) {
     const env = setup(work, 'load');
     const d = await start(env);
-    const a = cpuTicks(d.child.pid);
+    const a = cpuMs(d.child.pid);
     const t0 = performance.now();
     const wrote = await writeAt(env.log, 20000, 10, (i) => (i % 1000 === 999 ? fail(`load-${i}`) : NOISE));
     await caughtUp(d, env.log);
     const secs = (performance.now() - t0) / 1000;
-    const cores = (cpuTicks(d.child.pid) - a) / TICK / secs;
-    log(`watch sustained: 200,000 lines at 20,000 lines/s (written in ${wrote.toFixed(1)} s), caught up after ${secs.toFixed(1)} s; daemon CPU ${cores.toFixed(2)} of one core (target < 1), RSS ${rssMb(d.child.pid).toFixed(1)} MB, events ${d.events.length}`);
+    const cores = (cpuMs(d.child.pid) - a) / 1000 / secs;
+    log(`watch sustained: 200,000 lines at 20,000 lines/s (written in ${wrote.toFixed(1)} s), caught up after ${secs.toFixed(1)} s; daemon CPU ${cores.toFixed(2)} of one core (target < 1), RSS ${statusMb(d.child.pid, 'VmRSS').toFixed(1)} MB, events ${d.events.length}`);
 
     const N = 1_000_000;
     const chunk = (NOISE + '\n').repeat(10000);
@@ -163,7 +151,7 @@ export async function run({ log, work }) {
     for (let i = 0; i < N / 10000; i++) appendFileSync(env.log, chunk);
     await caughtUp(d, env.log, 120000);
     const bs = (performance.now() - b0) / 1000;
-    log(`watch burst: 1,000,000 lines (${((chunk.length * 100) / 1e6).toFixed(0)} MB) appended at once, committed after ${bs.toFixed(2)} s = ${Math.round(N / bs).toLocaleString('en')} lines/s, RSS ${rssMb(d.child.pid).toFixed(1)} MB`);
+    log(`watch burst: 1,000,000 lines (${((chunk.length * 100) / 1e6).toFixed(0)} MB) appended at once, committed after ${bs.toFixed(2)} s = ${Math.round(N / bs).toLocaleString('en')} lines/s, RSS ${statusMb(d.child.pid, 'VmRSS').toFixed(1)} MB`);
     await stop(d);
   }
 
