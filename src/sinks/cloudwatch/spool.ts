@@ -280,8 +280,9 @@ export class Spool {
       let lost = oldest.lines;
       if (oldest.index === this.cursor.segment) {
         lost = (await this.countLines(path.join(this.dir, segName(oldest.index)), this.cursor.offset).catch(() => ({ after: 0 }))).after;
+      } else if (oldest.index < this.cursor.segment) {
+        lost = 0;
       }
-      else if (oldest.index < this.cursor.segment) lost = 0;
       this.segments.shift();
       await rm(path.join(this.dir, segName(oldest.index)), { force: true });
       this.dropped += lost;
