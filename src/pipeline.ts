@@ -1,5 +1,6 @@
 // The classify step shared by `scan` and `watch`: a raw line becomes a record, the record a finding.
 // Sources before it and the aggregator and sinks after it differ between the two commands; this does not.
+import { foldAscii } from './classify/literal.js';
 import type { RuleSet } from './classify/ruleset.js';
 import { parseLine, type FormatName } from './formats/index.js';
 import type { Finding, LogRecord, Origin, RecordSource } from './types.js';
@@ -24,7 +25,13 @@ export class LineClassifier {
 
   /** Quick test on the raw text: can any rule match this line at all? */
   mayMatch(text: string): boolean {
-    for (const lit of this.rules.literals) if (text.includes(lit)) return true;
+    let folded: string | undefined;
+    for (const lit of this.rules.literals) {
+      if (lit.fold) {
+        folded ??= foldAscii(text);
+        if (folded.includes(lit.text)) return true;
+      } else if (text.includes(lit.text)) return true;
+    }
     return text.includes(JOURNAL_BYTE_MESSAGE);
   }
 

@@ -96,6 +96,8 @@ export interface Finding {
   remediation: readonly string[];
   /** Other categories an engineer should rule out (e.g. image_not_found behind `pull access denied`). */
   alternatives?: readonly string[];
+  /** Documentation pages for this cause. Shared with the rule. */
+  docs?: readonly string[];
   /** The wrapped inner cause, e.g. what made a ResourceInitializationError. */
   secondary?: { category: Category; ruleId: string; title: string };
   time?: number;

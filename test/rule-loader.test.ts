@@ -93,6 +93,45 @@ describe('rule loading', () => {
   });
 });
 
+describe('case-insensitive rules (`flags: i`)', () => {
+  const CI_RULE = `
+  - id: demo-logger
+    category: docker_daemon_failure
+    severity: error
+    flags: i
+    sources: [any]
+    literals: ["Failed to initialize logging driver"]
+    match: 'failed to initialize logging driver: (?<reason>.+)'
+    title: Logger
+    causes: [x]
+    remediation: [y]
+    docs: ["https://docs.docker.com/engine/logging/configure/"]
+    examples:
+      - line: 'failed to initialize logging driver: no such host'
+        origin: 'moby/moby v20.10.24 daemon/logger/factory.go'
+      - line: 'Failed to initialize logging driver: no such host'
+`;
+
+  it('matches its literals ignoring ASCII case in classify, the watch path and the byte prefilter', async () => {
+    const set = compileRuleSet([file('ci.yaml', `rules:${CI_RULE}`)]);
+    const { LineClassifier } = await import('../src/pipeline.js');
+    const { LiteralPrefilter } = await import('../src/classify/prefilter.js');
+    const lc = new LineClassifier(set);
+    for (const line of ['FAILED TO INITIALIZE LOGGING DRIVER: x', 'Failed to initialize logging driver: x', 'failed to Initialize Logging driver: x']) {
+      expect(lc.line(line, { source: 'dockerd' })?.ruleId).toBe('demo-logger');
+      const buf = Buffer.from(`noise line\n${line}\nmore noise\n`);
+      expect(new LiteralPrefilter(set.literals).lineStarts(buf, buf.length)).toEqual([11]);
+    }
+    expect(set.ruleById('demo-logger')?.docs).toEqual(['https://docs.docker.com/engine/logging/configure/']);
+    expect(set.classify({ text: 'Failed to initialize logging driver: x', source: 'unknown' } as never)?.docs).toHaveLength(1);
+  });
+
+  it('rejects other flags and docs that are not URLs', () => {
+    expect(problems([file('a.yaml', `rules:${CI_RULE.replace('flags: i', 'flags: g')}`)]).join('\n')).toMatch(/`flags` may contain only/);
+    expect(problems([file('a.yaml', `rules:${CI_RULE.replace('https://docs.docker.com/engine/logging/configure/', 'see the docs')}`)]).join('\n')).toMatch(/must be an https URL/);
+  });
+});
+
 describe('backtracking guard', () => {
   it.each([
     ['(\\w+\\s?)*$', true],

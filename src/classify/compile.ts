@@ -7,6 +7,7 @@ import type { LogSourceKind, RecordSource } from '../types.js';
 import { groupsToFields } from './fields.js';
 import { findNestedQuantifier } from './redos.js';
 import { checkFileShape, checkRuleShape, DEFAULT_PRIORITY, normaliseExamples, type CompiledRule, type RawRule } from './rule.js';
+import { containsLiteral } from './literal.js';
 import { RuleSet } from './ruleset.js';
 
 /** A pattern file after parsing: its name (for messages) and its document. */
@@ -92,12 +93,14 @@ function compileRule(raw: RawRule, family: string, file: string, errors: RuleErr
     priority: raw.priority ?? DEFAULT_PRIORITY,
     ...(sources ? { sources } : {}),
     literals: raw.literals,
+    caseInsensitive: (raw.flags ?? '').includes('i'),
     re,
     ...(unless ? { unless } : {}),
     title: raw.title.trim(),
     causes: raw.causes,
     remediation: raw.remediation,
     ...(raw.alternatives ? { alternatives: raw.alternatives } : {}),
+    docs: raw.docs ?? [],
     examples: normaliseExamples(raw.examples),
     counterexamples: raw.counterexamples ?? [],
   };
@@ -115,8 +118,8 @@ function checkExamples(set: RuleSet, errors: RuleError[]): void {
       const where = `example ${i + 1}`;
       const source: RecordSource = ex.source ?? (rule.sources ? [...rule.sources][0]! : 'unknown');
       const record = parseLine(ex.line, { source });
-      const rawHasLiteral = rule.literals.some((l) => ex.line.includes(l));
-      const textHasLiteral = rule.literals.some((l) => record.text.includes(l));
+      const rawHasLiteral = rule.literals.some((l) => containsLiteral(ex.line, l, rule.caseInsensitive));
+      const textHasLiteral = rule.literals.some((l) => containsLiteral(record.text, l, rule.caseInsensitive));
       if (!rawHasLiteral || !textHasLiteral) {
         errors.push(new RuleError(rule.file, rule.id, `${where} contains none of the rule's literals (${rule.literals.map((l) => JSON.stringify(l)).join(', ')}), so scanning would skip it`));
         return;

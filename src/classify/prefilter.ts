@@ -3,6 +3,8 @@
 // literal is searched by its "anchor": the tail of the literal that starts at its rarest byte. A hit only
 // nominates a line; the rules' regexes decide.
 
+import type { Literal } from './literal.js';
+
 const MIN_ANCHOR = 4;
 /**
  * Node searches needles shorter than 8 bytes with memchr on their first byte (GB/s when that byte is rare);
@@ -12,9 +14,15 @@ const MAX_ANCHOR = 7;
 
 export class LiteralPrefilter {
   private anchors: Buffer[];
+  /** Case variants of a short piece of each case-insensitive literal: fixed, not tuned. */
+  private readonly foldedAnchors: Buffer[];
+  readonly literals: readonly string[];
 
-  constructor(readonly literals: readonly string[]) {
-    this.anchors = dedupe(literals.map((l) => Buffer.from(l, 'latin1')));
+  constructor(literals: ReadonlyArray<Literal | string>) {
+    const specs = literals.map((l) => (typeof l === 'string' ? { text: l, fold: false } : l));
+    this.literals = specs.filter((l) => !l.fold).map((l) => l.text);
+    this.anchors = dedupe(this.literals.map((l) => Buffer.from(l, 'latin1')));
+    this.foldedAnchors = dedupe(specs.filter((l) => l.fold).flatMap((l) => caseVariants(fewestLetters(l.text))));
   }
 
   /**
@@ -53,6 +61,7 @@ export class LiteralPrefilter {
     const starts: number[] = [];
     // A loop, not push(...): a chunk of short matching lines can hold more hits than a call takes arguments.
     for (const anchor of this.anchors) for (const st of linesContaining(buf, end, anchor)) starts.push(st);
+    for (const anchor of this.foldedAnchors) for (const st of linesContaining(buf, end, anchor)) starts.push(st);
     if (starts.length < 2) return starts;
     starts.sort((a, b) => a - b);
     let w = 1;
@@ -85,6 +94,34 @@ function countUpTo(hay: Buffer, needle: Buffer, max: number): number {
     p = hay.indexOf(needle, p + 1);
   }
   return n;
+}
+
+/**
+ * The MIN_ANCHOR-byte piece of a case-insensitive literal with the fewest letters, so that searching every
+ * case spelling of it costs at most 2^MIN_ANCHOR passes (usually far fewer: spaces, digits, punctuation).
+ */
+function fewestLetters(lit: string): string {
+  let best = lit.slice(0, MIN_ANCHOR);
+  let bestLetters = Number.POSITIVE_INFINITY;
+  for (let i = 0; i + MIN_ANCHOR <= lit.length; i++) {
+    const piece = lit.slice(i, i + MIN_ANCHOR);
+    const letters = (piece.match(/[a-z]/gi) ?? []).length;
+    if (letters < bestLetters) {
+      best = piece;
+      bestLetters = letters;
+    }
+  }
+  return best;
+}
+
+function caseVariants(piece: string): Buffer[] {
+  let out = [''];
+  for (const ch of piece) {
+    const lower = ch.toLowerCase();
+    const upper = ch.toUpperCase();
+    out = lower === upper ? out.map((p) => p + ch) : out.flatMap((p) => [p + lower, p + upper]);
+  }
+  return out.map((v) => Buffer.from(v, 'latin1'));
 }
 
 /** Drop anchors that contain another anchor: the shorter one already finds every line the longer would. */

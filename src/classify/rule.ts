@@ -6,6 +6,8 @@ export interface RuleExample {
   line: string;
   source?: LogSourceKind;
   fields?: Record<string, string | number | boolean>;
+  /** Where the wording comes from: the program's source file and version, or a recording. */
+  origin?: string;
 }
 
 /** The shape of one rule in a pattern file. */
@@ -23,6 +25,8 @@ export interface RawRule {
   causes: string[];
   remediation: string[];
   alternatives?: Category[];
+  /** Pages that explain this cause (AWS or Docker documentation), shown with the finding. */
+  docs?: string[];
   examples: RuleExample[];
   counterexamples?: string[];
 }
@@ -37,12 +41,15 @@ export interface CompiledRule {
   /** Undefined: applies to every source. */
   readonly sources?: ReadonlySet<LogSourceKind>;
   readonly literals: readonly string[];
+  /** The rule's regex has the `i` flag: its literals are matched ignoring ASCII case too. */
+  readonly caseInsensitive: boolean;
   readonly re: RegExp;
   readonly unless?: RegExp;
   readonly title: string;
   readonly causes: readonly string[];
   readonly remediation: readonly string[];
   readonly alternatives?: readonly Category[];
+  readonly docs: readonly string[];
   readonly examples: readonly RuleExample[];
   readonly counterexamples: readonly string[];
 }
@@ -50,9 +57,9 @@ export interface CompiledRule {
 export const DEFAULT_PRIORITY = 50;
 const RULE_KEYS = new Set([
   'id', 'category', 'severity', 'priority', 'sources', 'literals', 'match', 'flags', 'unless', 'title',
-  'causes', 'remediation', 'alternatives', 'examples', 'counterexamples',
+  'causes', 'remediation', 'alternatives', 'docs', 'examples', 'counterexamples',
 ]);
-const EXAMPLE_KEYS = new Set(['line', 'source', 'fields']);
+const EXAMPLE_KEYS = new Set(['line', 'source', 'fields', 'origin']);
 const FILE_KEYS = new Set(['family', 'description', 'rules']);
 const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
 /** Literals are searched in raw bytes of every format; these characters are escaped differently in JSON. */
@@ -98,9 +105,9 @@ export function checkRuleShape(r: unknown): Problems {
     if (!LITERAL_RE.test(l) || LITERAL_FORBIDDEN.test(l)) p.push(`literal ${JSON.stringify(l)} must be printable ASCII, at least 4 characters, without " \\ < > &`);
   }
   if (typeof o.match !== 'string' || o.match.length === 0) p.push('`match` must be a regular expression string');
-  // No `i`: literals are matched case-sensitively on raw bytes, so a case-insensitive regex would still miss
-  // the lines whose case differs from its literals. List the spellings as literals and in the regex instead.
-  if (o.flags !== undefined && (typeof o.flags !== 'string' || !/^s*$/.test(o.flags))) p.push('`flags` may contain only s (literals are case-sensitive, so `i` would silently miss lines)');
+  // `i` makes the rule's literals case-insensitive too (ASCII), so the prefilter never hides a line whose
+  // case differs from the literal's. No other flag changes what a literal can find.
+  if (o.flags !== undefined && (typeof o.flags !== 'string' || !/^(?:s?i?|is)$/.test(o.flags))) p.push('`flags` may contain only `s` and `i`');
   if (o.unless !== undefined && typeof o.unless !== 'string') p.push('`unless` must be a regular expression string');
   if (typeof o.title !== 'string' || o.title.trim() === '') p.push('`title` must be a non-empty string');
   if (!isStringArray(o.causes) || o.causes.length === 0) p.push('`causes` must be a non-empty list of strings');
@@ -109,6 +116,10 @@ export function checkRuleShape(r: unknown): Problems {
     if (!isStringArray(o.alternatives)) p.push('`alternatives` must be a list of category ids');
     else for (const a of o.alternatives) if (!CATEGORIES.includes(a as Category)) p.push(`unknown alternative category \`${a}\``);
   }
+  if (o.docs !== undefined) {
+    if (!isStringArray(o.docs)) p.push('`docs` must be a list of URLs');
+    else for (const d of o.docs) if (!/^https:\/\/\S+$/.test(d)) p.push(`docs entry ${JSON.stringify(d)} must be an https URL`);
+  }
   if (!Array.isArray(o.examples) || o.examples.length === 0) p.push('`examples` must be a non-empty list');
   else o.examples.forEach((ex, i) => {
     if (typeof ex === 'string') return;
@@ -116,6 +127,7 @@ export function checkRuleShape(r: unknown): Problems {
     const e = ex as Record<string, unknown>;
     for (const key of Object.keys(e)) if (!EXAMPLE_KEYS.has(key)) p.push(`example ${i + 1}: unknown key \`${key}\``);
     if (typeof e.line !== 'string') p.push(`example ${i + 1}: \`line\` must be a string`);
+    if (e.origin !== undefined && typeof e.origin !== 'string') p.push(`example ${i + 1}: \`origin\` must be a string`);
     if (e.source !== undefined && !LOG_SOURCES.includes(e.source as LogSourceKind)) p.push(`example ${i + 1}: unknown source \`${String(e.source)}\``);
     if (e.fields !== undefined && (typeof e.fields !== 'object' || e.fields === null || Array.isArray(e.fields))) {
       p.push(`example ${i + 1}: \`fields\` must be a mapping`);

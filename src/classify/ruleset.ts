@@ -2,6 +2,7 @@
 import type { Category, Finding, LogRecord, LogSourceKind, RecordSource } from '../types.js';
 import type { CompiledRule } from './rule.js';
 import { groupsToFields } from './fields.js';
+import { foldAscii, literalKey, makeLiteral, type Literal } from './literal.js';
 
 /** Rules run on at most this much of a line; real error lines are far shorter, and it bounds regex time. */
 export const MAX_MATCH_CHARS = 64 * 1024;
@@ -13,9 +14,10 @@ export interface RuleMatch {
 
 export class RuleSet {
   readonly rules: readonly CompiledRule[];
-  /** Every distinct literal, and the rules that each one admits. */
-  readonly literals: readonly string[];
+  /** Every distinct literal (folded ones lower-cased), and the rules that each one admits. */
+  readonly literals: readonly Literal[];
   private readonly byLiteral: ReadonlyMap<string, readonly CompiledRule[]>;
+  private readonly anyFolded: boolean;
   private readonly byId: ReadonlyMap<string, CompiledRule>;
   private readonly order: ReadonlyMap<CompiledRule, number>;
   /** The parsed pattern files this set was compiled from (worker threads compile their own copy). */
@@ -25,15 +27,20 @@ export class RuleSet {
     this.rules = rules;
     this.sources = sources;
     const byLiteral = new Map<string, CompiledRule[]>();
+    const literals = new Map<string, Literal>();
     for (const rule of rules) {
-      for (const lit of rule.literals) {
-        const list = byLiteral.get(lit) ?? [];
+      for (const text of rule.literals) {
+        const lit = makeLiteral(text, rule.caseInsensitive);
+        const key = literalKey(lit);
+        literals.set(key, lit);
+        const list = byLiteral.get(key) ?? [];
         list.push(rule);
-        byLiteral.set(lit, list);
+        byLiteral.set(key, list);
       }
     }
     this.byLiteral = byLiteral;
-    this.literals = [...byLiteral.keys()];
+    this.literals = [...literals.values()];
+    this.anyFolded = this.literals.some((l) => l.fold);
     this.byId = new Map(rules.map((r) => [r.id, r]));
     this.order = new Map(rules.map((r, i) => [r, i]));
   }
@@ -47,9 +54,10 @@ export class RuleSet {
     const text = record.text.length > MAX_MATCH_CHARS ? record.text.slice(0, MAX_MATCH_CHARS) : record.text;
     const seen = new Set<CompiledRule>();
     const out: RuleMatch[] = [];
+    const folded = this.anyFolded ? foldAscii(text) : text;
     for (const lit of this.literals) {
-      if (!text.includes(lit)) continue;
-      for (const rule of this.byLiteral.get(lit)!) {
+      if (!(lit.fold ? folded : text).includes(lit.text)) continue;
+      for (const rule of this.byLiteral.get(literalKey(lit))!) {
         if (seen.has(rule)) continue;
         seen.add(rule);
         if (!appliesTo(rule, record.source)) continue;
@@ -83,6 +91,7 @@ export class RuleSet {
       line: record.raw ?? record.text,
     };
     if (rule.alternatives) finding.alternatives = rule.alternatives;
+    if (rule.docs.length > 0) finding.docs = rule.docs;
     if (record.time !== undefined) finding.time = record.time;
     if (record.level !== undefined) finding.level = record.level;
     if (record.origin) finding.origin = record.origin;
