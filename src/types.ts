@@ -9,7 +9,7 @@ export function severityRank(s: Severity): number {
 }
 
 /**
- * Category ids. The first thirteen come from the log rules; the rest from host checks.
+ * Category ids. Those before the host-check block come from the log rules; the rest from host checks.
  * A rule or check may only use an id listed here, so a typo in a pattern file is caught at load time.
  */
 export const CATEGORIES = [
@@ -29,6 +29,20 @@ export const CATEGORIES = [
   // added: failures the thirteen above do not cover
   'container_start_failure',
   'docker_daemon_failure',
+  // added: every cause a stopped task can have (issue: diagnosis that holds on real hosts)
+  'port_conflict',
+  'container_name_conflict',
+  'logging_driver_failure',
+  'volume_mount_failure',
+  'container_exit',
+  'health_check_failure',
+  'placement_failure',
+  'network_interface_failure',
+  'invalid_image_reference',
+  'container_timeout',
+  'credential_helper_failure',
+  'instance_interruption',
+  'host_resource_limit',
   // host checks (issue: disk, inodes and container logs)
   'disk_pressure',
   'inode_pressure',
