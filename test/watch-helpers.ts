@@ -48,7 +48,10 @@ export interface Daemon {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Test timings: everything fast. */
+/**
+ * Test timings: fast checkpoints, status and idle-line timeouts, but the default poll interval (10 s): a fast
+ * poll once hid a 9-second delivery delay (issue 10.2), so change notification must carry the tests.
+ */
 export function writeConfig(dir: string, extra = ''): string {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'config.yaml');
@@ -57,7 +60,6 @@ export function writeConfig(dir: string, extra = ''): string {
     `sinks: [file]
 tail:
   maxLineBytes: 4KiB
-  pollIntervalMs: 300
   partialLineTimeoutMs: 400
   retryUnreadableMs: 200
 checkpoints:

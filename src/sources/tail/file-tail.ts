@@ -49,6 +49,12 @@ export interface ResumePlan {
   live: { expect?: { dev: string; ino: string; fp: string; fpLen: number }; offset?: number; otherwise: 'end' | 'beginning' };
 }
 
+/**
+ * After a read that found new bytes, look again this soon. chokidar drops a second `change` event for a path
+ * within 50 ms and sends no trailing one, so the end of a burst would otherwise wait for the slow poll.
+ */
+export const RECHECK_MS = 100;
+
 export interface FileTailOptions {
   path: string;
   source: RecordSource;
@@ -78,6 +84,7 @@ export class FileTailer<H> {
   private buf: Buffer | undefined;
   private partialTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  private recheckTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
   private readonly totals: AssemblerStats = { lines: 0, truncated: 0, binary: 0, invalidUtf8: 0 };
 
@@ -108,6 +115,7 @@ export class FileTailer<H> {
     this.stopped = true;
     clearTimeout(this.partialTimer);
     clearTimeout(this.retryTimer);
+    clearTimeout(this.recheckTimer);
     await this.serial(async () => {
       const cur = this.current;
       if (!cur) return;
@@ -192,6 +200,16 @@ export class FileTailer<H> {
     const got = await this.readToEnd(this.current!);
     this.ok();
     this.armPartialTimer(got, idle);
+    if (got > 0) this.armRecheck();
+  }
+
+  /** One trailing look after a burst; not postponed by further bursts, so a steady stream is read every RECHECK_MS. */
+  private armRecheck(): void {
+    if (this.recheckTimer || this.stopped) return;
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined;
+      this.poke();
+    }, RECHECK_MS);
   }
 
   private async openLive(plan: ResumePlan['live'] | undefined): Promise<void> {
