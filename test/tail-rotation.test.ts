@@ -105,7 +105,7 @@ describe('FileTailer follows the rotation chain', () => {
     truncateSync(file, 0);
     appendFileSync(file, block('d'));
     t.poke();
-    await waitFor('d', () => lines.length >= 51, 3000).catch(() => {});
+    await waitFor('d', () => lines.length >= 41, 3000).catch(() => {});
     await sleep(100);
     expect(lines, events.join('\n')).toEqual([...expected(['a', 'b']), 'half of a line', ...expected(['c', 'd'])]);
     expect(events.some((e) => e.startsWith('reset: file shrank'))).toBe(true);

@@ -116,7 +116,7 @@ describe('FileTailer', () => {
     const t = new FileTailer(opts(file), listener);
     await t.start({ backlog: [], live: { otherwise: 'beginning' } });
     await waitFor('problem', () => events.some((e) => e.startsWith('problem:')));
-    expect(t.status().error).toMatch(/EISDIR/);
+    expect(t.status().error).toMatch(/is a directory, not a regular file/);
     rmSync(file, { recursive: true });
     writeFileSync(file, 'readable\n');
     await waitFor('recovered', () => lines.length === 1);

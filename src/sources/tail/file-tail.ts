@@ -1,13 +1,20 @@
 // Follows one configured path through rotations: reads what was written, hands complete lines on, and
 // notices when the path names another file (rename rotation, delete + re-create) or the file shrank
 // (copytruncate). The file being read is held open, so after a rename its last lines are still read to
-// the end before the new file is opened at offset 0. Change notification and polling live elsewhere:
-// anything may call poke(), and calls are coalesced and run one at a time.
-import { open, stat, type FileHandle } from 'node:fs/promises';
+// the end; then every rotated sibling that was at the path in between and was never read (several renames
+// between two looks) is read whole, oldest first, before the new file is opened at offset 0. On a truncation
+// the copy that copytruncate left (the sibling with the same first bytes) gives the lines not yet read.
+// Change notification and polling live elsewhere: anything may call poke(), and calls are coalesced and run
+// one at a time.
+import { stat, type FileHandle } from 'node:fs/promises';
 import type { RecordSource } from '../../types.js';
 import { errorMessage } from '../../errors.js';
+import { openRegular } from '../../regular-file.js';
 import { fingerprintMatches, identify, identityKey, refreshFingerprint, type FileIdentity } from './file-identity.js';
 import { LineAssembler, type AssembledLine, type AssemblerStats } from './line-assembler.js';
+import { rotatedSiblings, SeenFiles } from './siblings.js';
+
+type Open<H> = Reader<H> & { fh: FileHandle; asm: LineAssembler };
 
 /** One open file being read. The daemon keeps its own per-reader state in `handle`. */
 export interface Reader<H> {
@@ -75,7 +82,8 @@ export interface TailStatus {
 }
 
 export class FileTailer<H> {
-  private current: (Reader<H> & { fh: FileHandle; asm: LineAssembler }) | undefined;
+  private current: Open<H> | undefined;
+  private readonly seen = new SeenFiles();
   private backlog: BacklogItem[] = [];
   private first: ResumePlan['live'] | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -96,6 +104,8 @@ export class FileTailer<H> {
   start(plan: ResumePlan): Promise<void> {
     this.backlog = [...plan.backlog];
     this.first = plan.live;
+    // What is already rotated away is the resume plan's business (its backlog), not the rotation chain's.
+    this.serial(() => this.seen.rememberSiblings(this.opts.path));
     this.poke();
     return this.chain;
   }
@@ -177,9 +187,13 @@ export class FileTailer<H> {
       st = await stat(this.opts.path, { bigint: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      // Gone (deleted, or renamed and not yet re-created): finish the file we hold, then wait for the path.
+      // Gone (deleted, or renamed and not yet re-created): finish the file we hold and any renamed after it,
+      // then wait for the path.
       if (this.first) this.first = undefined; // a file that appears later is read from its start
-      if (this.current) await this.retire(this.current);
+      if (this.current) {
+        await this.retire(this.current);
+        await this.readChain();
+      }
       this.ok();
       return;
     }
@@ -189,6 +203,8 @@ export class FileTailer<H> {
     if (!this.current) {
       const plan = this.first;
       this.first = undefined;
+      // Not the first open: files that were at the path since the last one we read come first.
+      if (!plan) await this.readChain();
       await this.openLive(plan);
     }
     const cur = this.current;
@@ -212,10 +228,19 @@ export class FileTailer<H> {
     }, RECHECK_MS);
   }
 
+  /** Reads, oldest first, every rotated sibling that was at the path and was never read. */
+  private async readChain(): Promise<void> {
+    const unread = await this.seen.unread(await rotatedSiblings(this.opts.path), this.current ? identityKey(this.current.id) : undefined);
+    for (const s of unread) {
+      if (this.stopped) return;
+      await this.readRotated({ path: s.path, offset: 0, expect: { dev: s.dev, ino: s.ino } });
+    }
+  }
+
   private async openLive(plan: ResumePlan['live'] | undefined): Promise<void> {
     let fh: FileHandle;
     try {
-      fh = await open(this.opts.path, 'r');
+      fh = await openRegular(this.opts.path);
     } catch (err) {
       this.first = plan; // keep the start plan for the retry
       throw err;
@@ -237,18 +262,34 @@ export class FileTailer<H> {
     }
   }
 
-  private attach(fh: FileHandle, id: FileIdentity & { size: number }, offset: number, rotated: boolean): Reader<H> & { fh: FileHandle; asm: LineAssembler } {
+  /** `asm` carries an unfinished line over from the file this one is a copy of. */
+  private attach(fh: FileHandle, id: FileIdentity & { size: number }, offset: number, rotated: boolean, asm?: LineAssembler): Open<H> {
     const ident: FileIdentity = { dev: id.dev, ino: id.ino, fp: id.fp, fpLen: id.fpLen };
+    this.seen.remember(ident);
     const handle = this.listener.opened({ path: this.opts.path, id: ident, offset, rotated });
-    const asm = new LineAssembler(this.opts.maxLineBytes);
-    asm.reset(offset);
+    if (!asm) {
+      asm = new LineAssembler(this.opts.maxLineBytes);
+      asm.reset(offset);
+    }
     const reader = { path: this.opts.path, id: ident, key: identityKey(ident), offset, size: id.size, handle, fh, asm };
     if (!rotated) this.current = reader;
     return reader;
   }
 
-  private async restartInPlace(cur: Reader<H> & { fh: FileHandle; asm: LineAssembler }, why: string): Promise<void> {
-    cur.asm.flushPartial((l) => this.emit(cur, l));
+  /**
+   * The content was replaced under the same inode (copytruncate, or `> file`). What was written after our last
+   * read and before the truncation is in copytruncate's copy, if there is one: read it from our offset, with the
+   * unfinished line we hold, then read the file again from 0.
+   */
+  private async restartInPlace(cur: Open<H>, why: string): Promise<void> {
+    const copy = await this.seen.copyOf(await rotatedSiblings(this.opts.path), cur.id);
+    if (copy) {
+      const done = await this.readRotated({ path: copy.path, offset: cur.offset, expect: { dev: copy.dev, ino: copy.ino, fp: cur.id.fp, fpLen: cur.id.fpLen } }, cur.asm);
+      why += done ? `; the lines not read before were read from its copy ${copy.path}` : `; its copy ${copy.path} could not be read: lines written between the last read and the truncation are lost`;
+    } else {
+      why += '; no copy of it was found next to it: lines written between the last read and the truncation are lost';
+      cur.asm.flushPartial((l) => this.emit(cur, l));
+    }
     this.listener.reset(cur, why);
     this.addTotals(cur.asm.stats);
     const id = await identify(cur.fh);
@@ -257,33 +298,47 @@ export class FileTailer<H> {
   }
 
   /** The path now names another file (or nothing): read the one we hold to its end and let it go. */
-  private async retire(cur: Reader<H> & { fh: FileHandle; asm: LineAssembler }): Promise<void> {
+  private async retire(cur: Open<H>): Promise<void> {
     await this.readToEnd(cur);
     cur.asm.flushPartial((l) => this.emit(cur, l));
     this.current = undefined;
     this.addTotals(cur.asm.stats);
+    this.seen.remember(cur.id);
     await cur.fh.close().catch(() => {});
     clearTimeout(this.partialTimer);
     this.listener.finished(cur);
   }
 
   private async drainBacklog(item: BacklogItem): Promise<void> {
+    if (!(await this.readRotated(item))) return;
+  }
+
+  /**
+   * Reads a rotated file (or a copy) from `item.offset` to its end, if it is still the file `item.expect` names.
+   * Returns false when it could not be opened or is another file now.
+   */
+  private async readRotated(item: { path: string; offset: number; expect?: { dev: string; ino: string; fp?: string; fpLen?: number } }, carry?: LineAssembler): Promise<boolean> {
     let fh: FileHandle;
     try {
-      fh = await open(item.path, 'r');
+      fh = await openRegular(item.path);
     } catch (err) {
       this.listener.problem(item.path, `rotated file not readable, its unread lines are lost: ${errorMessage(err)}`, false);
-      return;
+      return false;
     }
     try {
       const id = await identify(fh);
-      const same = !item.expect || (item.expect.dev === id.dev && item.expect.ino === id.ino && (await fingerprintMatches(fh, item.expect)));
-      if (!same) return;
-      const reader = this.attach(fh, id, Math.min(item.offset, id.size), true);
+      const want = item.expect;
+      const same =
+        !want ||
+        (want.dev === id.dev && want.ino === id.ino && (want.fp === undefined || (await fingerprintMatches(fh, { fp: want.fp, fpLen: want.fpLen ?? 0 }))));
+      if (!same) return false;
+      const reader = this.attach(fh, id, Math.min(item.offset, id.size), true, carry);
       await this.readToEnd(reader);
       reader.asm.flushPartial((l) => this.emit(reader, l));
-      this.addTotals(reader.asm.stats);
+      if (!carry) this.addTotals(reader.asm.stats);
+      this.seen.remember(reader.id);
       this.listener.finished(reader);
+      return true;
     } finally {
       await fh.close().catch(() => {});
     }
@@ -306,7 +361,10 @@ export class FileTailer<H> {
     }
     if (total > 0) {
       r.size = Math.max(r.size, r.offset);
-      if (await refreshFingerprint(r.fh, r.id, r.offset)) this.listener.identityChanged(r);
+      if (await refreshFingerprint(r.fh, r.id, r.offset)) {
+        this.seen.remember(r.id);
+        this.listener.identityChanged(r);
+      }
     }
     return total;
   }

@@ -1,43 +1,12 @@
 // Where to start reading a followed path after a restart. Checkpoints are keyed by file identity, so a
 // file that was rotated while the daemon was down is found again among its siblings (ecs-agent.log.N or
 // ecs-agent.log.YYYY-MM-DD-HH) by device + inode (the fingerprint is verified when it is opened); its
-// unread rest is read first, then any newer rotated siblings whole, then the live file.
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
+// unread rest is read first, then any newer rotated siblings whole, then the live file. A live file truncated
+// while the daemon was down (copytruncate) has its unread rest read from the copy, found by its first bytes.
+import { stat } from 'node:fs/promises';
 import type { FileCheckpoint } from '../../checkpoints.js';
 import type { BacklogItem, ResumePlan } from './file-tail.js';
-
-const ROTATED_SUFFIX = /^\.(?:\d+|\d{4}-\d\d-\d\d-\d\d)$/;
-
-interface Sibling {
-  path: string;
-  dev: string;
-  ino: string;
-  mtimeMs: number;
-}
-
-async function rotatedSiblings(live: string): Promise<Sibling[]> {
-  const dir = path.dirname(live);
-  const base = path.basename(live);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const out: Sibling[] = [];
-  for (const name of names) {
-    if (!name.startsWith(base) || !ROTATED_SUFFIX.test(name.slice(base.length))) continue;
-    try {
-      const st = await stat(path.join(dir, name), { bigint: true });
-      if (st.isFile()) out.push({ path: path.join(dir, name), dev: String(st.dev), ino: String(st.ino), mtimeMs: Number(st.mtimeMs) });
-    } catch {
-      /* vanished meanwhile */
-    }
-  }
-  // Oldest first: by modification time, then by name (numeric suffixes compare as numbers).
-  return out.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path, 'en', { numeric: true }));
-}
+import { headMatches, olderFirst, rotatedSiblings, type Sibling } from './siblings.js';
 
 export interface ResumeResult {
   plan: ResumePlan;
@@ -62,10 +31,10 @@ export async function planResume(
   const liveCp = liveId ? mine.find((cp) => cp.dev === liveId.dev && cp.ino === liveId.ino) : undefined;
   const rotatedAway = mine.filter((cp) => cp !== liveCp);
 
-  const backlog: Array<BacklogItem & { mtimeMs: number }> = [];
+  const backlog: Array<BacklogItem & { sib: Sibling }> = [];
+  const siblings = rotatedAway.length > 0 || liveCp ? await rotatedSiblings(live) : [];
   if (rotatedAway.length > 0) {
-    const siblings = await rotatedSiblings(live);
-    let earliest = Infinity;
+    let earliest: Sibling | undefined;
     const used = new Set<string>();
     for (const cp of rotatedAway) {
       const sib = siblings.find((s) => s.dev === cp.dev && s.ino === cp.ino);
@@ -74,19 +43,33 @@ export async function planResume(
         continue;
       }
       used.add(sib.path);
-      earliest = Math.min(earliest, sib.mtimeMs);
-      backlog.push({ path: sib.path, offset: cp.offset, expect: { dev: cp.dev, ino: cp.ino, fp: cp.fp, fpLen: cp.fpLen }, mtimeMs: sib.mtimeMs });
+      if (!earliest || olderFirst(sib, earliest) < 0) earliest = sib;
+      backlog.push({ path: sib.path, offset: cp.offset, expect: { dev: cp.dev, ino: cp.ino, fp: cp.fp, fpLen: cp.fpLen }, sib });
     }
     // Files rotated after the one we were reading were written entirely while we were down.
     for (const s of siblings) {
-      if (used.has(s.path) || s.mtimeMs < earliest) continue;
+      if (used.has(s.path) || !earliest || olderFirst(s, earliest) < 0) continue;
       if (liveId && s.dev === liveId.dev && s.ino === liveId.ino) continue;
-      backlog.push({ path: s.path, offset: 0, mtimeMs: s.mtimeMs });
+      backlog.push({ path: s.path, offset: 0, sib: s });
     }
-    backlog.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path, 'en', { numeric: true }));
   }
+  if (liveCp && !(await headMatches(live, liveCp))) {
+    // Truncated in place while we were down (copytruncate): the lines after our offset are in the copy, the
+    // sibling that starts with the same bytes. The live file itself is then read from 0.
+    let found: Sibling | undefined;
+    for (const s of [...siblings].reverse()) {
+      if ((s.dev === liveCp.dev && s.ino === liveCp.ino) || backlog.some((b) => b.sib === s)) continue;
+      if (await headMatches(s.path, liveCp)) {
+        found = s;
+        break;
+      }
+    }
+    if (found) backlog.push({ path: found.path, offset: liveCp.offset, expect: { dev: found.dev, ino: found.ino, fp: liveCp.fp, fpLen: liveCp.fpLen }, sib: found });
+    else notes.push(`${live}: the file was truncated or replaced while the daemon was down and no copy of it was found; lines written to it after offset ${liveCp.offset} were not read`);
+  }
+  backlog.sort((a, b) => olderFirst(a.sib, b.sib));
   const plan: ResumePlan = {
-    backlog: backlog.map(({ mtimeMs: _m, ...item }) => item),
+    backlog: backlog.map(({ sib: _s, ...item }) => item),
     live: liveCp
       ? { expect: { dev: liveCp.dev, ino: liveCp.ino, fp: liveCp.fp, fpLen: liveCp.fpLen }, offset: liveCp.offset, otherwise: 'beginning' }
       : { otherwise: opts.fresh ? opts.startAt : 'beginning' },
