@@ -1,7 +1,12 @@
-// journald through `journalctl -o json --follow` as a child process (there is no stable C-free API from
-// Node). The cursor of each entry is the position; journalctl's own --cursor-file is not updated while it
-// follows (systemd#26746), so we track cursors ourselves and restart with --after-cursor. If journalctl
-// exits it is started again with exponential backoff.
+// journald through `journalctl -o json` as a child process (there is no stable C-free API from Node). The
+// cursor of each entry is the position; journalctl's own --cursor-file is not updated while it follows
+// (systemd#26746), so we track cursors ourselves and restart with --after-cursor. Each start reads in two
+// steps: a one-shot read from the position to the end of the journal, then `--follow` from the last entry
+// read. On systemd >= 250 `--follow` reads only the current boot, so a cursor from before a reboot would skip
+// what was logged between the daemon's stop and the reboot (the last dockerd lines, an OOM kill); without
+// --follow journalctl reads every boot on every release. (`--merge` also lifts the boot filter, but 250 to
+// 252.10 refuse it with --follow, and it adds other machines' journals.) If journalctl exits it is started
+// again with exponential backoff.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { errorMessage } from '../errors.js';
 import { parseJournalEntry } from '../formats/index.js';
@@ -43,11 +48,13 @@ export interface JournalStatus {
  * journalctl arguments for a start position. The units and the kernel are selected with field matches
  * joined by `+` (OR) rather than `-u … -k`: journalctl ANDs the `-k` group with the `-u` group, which would
  * select nothing, and `-k` would also limit reading to the current boot (a cursor from before a reboot
- * must still resume). Works the same on systemd 219 (AL2) and 252 (AL2023). Shared with `scan`'s one-shot read.
+ * must still resume). `--quiet`: without it journalctl writes text lines among the JSON ("-- Logs begin
+ * at … --" on 219, "-- Boot … --" between boots, "-- No entries --" on 250+). Every flag here is known to
+ * systemd 219 (AL2) and 252 (AL2023). Shared with `scan`'s one-shot read.
  */
 export function journalArgs(opts: Pick<JournalOptions, 'units' | 'kernel'>, from: JournalStart, follow = true): string[] {
-  // `scan` reads once (follow = false): everything that matches, then journalctl exits.
-  const args = ['-o', 'json', '--no-pager', ...(follow ? ['--follow', '--no-tail'] : [])];
+  // Without follow: everything that matches, from every boot, then journalctl exits.
+  const args = ['-o', 'json', '--no-pager', '--quiet', ...(follow ? ['--follow', '--no-tail'] : [])];
   if (from.cursor) args.push(`--after-cursor=${from.cursor}`);
   else if (from.since !== undefined) args.push(`--since=@${Math.floor(from.since / 1000)}`);
   else args.push('--since=now');
@@ -65,6 +72,8 @@ export class JournalSource {
   private failures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private from: JournalStart = {};
+  /** `backlog`: the one-shot read to the end of the journal (every boot); then `follow`. */
+  private phase: 'backlog' | 'follow' = 'backlog';
   private readonly st: JournalStatus = { running: false, restarts: 0, entries: 0, badLines: 0 };
 
   constructor(
@@ -76,7 +85,8 @@ export class JournalSource {
   private lastTime: number | undefined;
 
   start(from: JournalStart): void {
-    this.from = { ...from };
+    // Both steps must start from the same place: "now" is fixed once.
+    this.from = from.cursor || from.since !== undefined ? { ...from } : { since: Date.now() };
     this.lastTime = from.since;
     this.spawn();
   }
@@ -87,7 +97,8 @@ export class JournalSource {
 
   private spawn(): void {
     if (this.stopped) return;
-    const args = journalArgs(this.opts, this.from);
+    const phase = this.phase;
+    const args = journalArgs(this.opts, this.from, phase === 'follow');
     this.opts.log.debug('journal: starting journalctl', { command: this.opts.command, args: args.join(' ') });
     const startedAt = Date.now();
     let child: ChildProcess;
@@ -127,7 +138,20 @@ export class JournalSource {
       });
     };
     child.on('error', (err) => finish(errorMessage(err)));
-    child.on('close', (code, signal) => finish(signal ? `killed by ${signal}` : `exited with code ${code}`));
+    child.on('close', (code, signal) => {
+      if (phase === 'backlog' && code === 0 && !this.stopped && !ended) {
+        // The backlog is read: follow from the last entry (or the same start, if there was none).
+        ended = true;
+        void reading.then(() => {
+          if (partial) this.line(partial);
+          this.child = undefined;
+          this.phase = 'follow';
+          this.spawn();
+        });
+        return;
+      }
+      finish(signal ? `killed by ${signal}` : `exited with code ${code}`);
+    });
   }
 
   private line(line: string): void {
@@ -158,6 +182,7 @@ export class JournalSource {
 
   private exited(startedAt: number, why: string): void {
     if (this.stopped) return;
+    this.phase = 'backlog';
     // A run that lasted a while was healthy: start the backoff over.
     if (Date.now() - startedAt > 60_000) this.failures = 0;
     const delay = Math.min(this.opts.restartMaxMs, this.opts.restartMinMs * 2 ** this.failures);
