@@ -90,6 +90,7 @@ export class FileSources {
             if (recovered) this.log.info('file readable again', { path: p });
             else this.log.warn('cannot read file; will retry (other sources go on)', { path: p, error: message, retryInMs: this.cfg.retryUnreadableMs });
           },
+          lineFailed: (_p, message) => this.log.error('a line could not be handled and was skipped; the lines after it go on', { path: target.display, error: message }),
           room: () => this.handler.room(),
         },
       );

@@ -69,8 +69,50 @@ function fromLogfmt(text: string, source: RecordSource, origin: Origin | undefin
 function renderValue(v: unknown): string {
   if (typeof v === 'string') return /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v);
   if (v === null || v === undefined) return '""';
-  if (typeof v === 'object') return JSON.stringify(JSON.stringify(v));
+  if (typeof v === 'object') return JSON.stringify(jsonText(v));
   return String(v);
+}
+
+interface Frame {
+  items: readonly unknown[];
+  /** Object keys, in order; absent for an array. */
+  keys?: readonly string[];
+  i: number;
+}
+
+/**
+ * JSON.stringify for a parsed JSON value, with its own stack instead of the call stack: V8 parses JSON of any
+ * depth, but its stringify recurses and a line nested a few thousand levels deep overflowed it.
+ */
+export function jsonText(value: unknown): string {
+  let out = '';
+  const stack: Frame[] = [];
+  const put = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') {
+      out += JSON.stringify(v) ?? 'null';
+    } else if (Array.isArray(v)) {
+      out += '[';
+      stack.push({ items: v, i: 0 });
+    } else {
+      const obj = v as Record<string, unknown>;
+      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined);
+      out += '{';
+      stack.push({ items: keys.map((k) => obj[k]), keys, i: 0 });
+    }
+  };
+  put(value);
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!;
+    if (f.i === f.items.length) {
+      out += f.keys ? '}' : ']';
+      stack.pop();
+      continue;
+    }
+    if (f.i > 0) out += ',';
+    if (f.keys) out += JSON.stringify(f.keys[f.i]) + ':';
+    put(f.items[f.i++]);
+  }
+  return out;
 }
 
 export function renderLogfmt(obj: Record<string, unknown>): string {
@@ -180,13 +222,13 @@ export function parseJournalEntry(entry: Record<string, unknown>, origin?: Origi
   return rec;
 }
 
+/** A string, a byte array, or a repeated field (an array of those): the first value. A loop, not recursion. */
 function decodeJournalField(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v)) {
+  for (;;) {
+    if (typeof v === 'string') return v;
+    if (!Array.isArray(v)) return undefined;
     // A repeated field is an array of strings; a binary one is an array of byte numbers.
     if (v.every((x) => typeof x === 'number')) return Buffer.from(v as number[]).toString('utf8');
-    const first = v.find((x) => typeof x === 'string' || Array.isArray(x));
-    return first === undefined ? undefined : decodeJournalField(first);
+    v = v.find((x) => typeof x === 'string' || Array.isArray(x));
   }
-  return undefined;
 }

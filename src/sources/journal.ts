@@ -177,7 +177,13 @@ export class JournalSource {
     this.from = { cursor };
     const us = typeof obj.__REALTIME_TIMESTAMP === 'string' ? Number(obj.__REALTIME_TIMESTAMP) : NaN;
     if (Number.isFinite(us)) this.lastTime = Math.floor(us / 1000);
-    this.listener.entry(parseJournalEntry(obj), cursor);
+    try {
+      this.listener.entry(parseJournalEntry(obj), cursor);
+    } catch (err) {
+      // A defect in handling one entry must not stop the journal (nor crash the daemon from a stream callback).
+      this.st.badLines++;
+      this.opts.log.error('journal: an entry could not be handled and was skipped', { cursor, error: errorMessage(err) });
+    }
   }
 
   private exited(startedAt: number, why: string): void {

@@ -38,6 +38,11 @@ export interface TailListener<H> {
   /** A rotated or deleted file was read to its end and closed. */
   finished(reader: Reader<H>): void;
   problem(path: string, message: string, recovered: boolean): void;
+  /**
+   * Handling one line threw (a defect, not the file's fault): the line was skipped and the ones after it go
+   * on. Reported at most once a minute per file, with the number skipped since the last report.
+   */
+  lineFailed?(path: string, message: string): void;
   /** Awaited between reads: resolves when the pipeline has room again (backpressure). */
   room(): Promise<void>;
 }
@@ -78,8 +83,13 @@ export interface TailStatus {
   size?: number;
   backlog: number;
   error?: string;
-  stats: AssemblerStats;
+  stats: TailStats;
 }
+
+/** The assembler's counts, and lines whose handling threw and that were skipped. */
+export type TailStats = AssemblerStats & { failed: number };
+
+const LINE_FAILURE_REPORT_MS = 60_000;
 
 export class FileTailer<H> {
   private current: Open<H> | undefined;
@@ -95,6 +105,9 @@ export class FileTailer<H> {
   private recheckTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
   private readonly totals: AssemblerStats = { lines: 0, truncated: 0, binary: 0, invalidUtf8: 0 };
+  private failed = 0;
+  private failedUnreported = 0;
+  private lastFailureReport = 0;
 
   constructor(
     readonly opts: FileTailOptions,
@@ -141,8 +154,8 @@ export class FileTailer<H> {
 
   status(): TailStatus {
     const c = this.current;
-    const stats = { ...this.totals };
-    if (c) for (const k of Object.keys(stats) as Array<keyof AssemblerStats>) stats[k] += c.asm.stats[k];
+    const stats: TailStats = { ...this.totals, failed: this.failed };
+    if (c) for (const k of Object.keys(this.totals) as Array<keyof AssemblerStats>) stats[k] += c.asm.stats[k];
     return {
       path: this.opts.path,
       ...(c ? { key: c.key, offset: c.offset, size: c.size } : {}),
@@ -353,9 +366,10 @@ export class FileTailer<H> {
       const { bytesRead } = await r.fh.read(buf, 0, buf.length, r.offset);
       if (bytesRead === 0) break;
       const at = r.offset;
-      r.offset += bytesRead;
       total += bytesRead;
       r.asm.push(buf.subarray(0, bytesRead), at, (l) => this.emit(r, l));
+      // Only once its lines were handed on: a throw above must not leave them behind the read position.
+      r.offset = at + bytesRead;
       await this.listener.room();
       if (bytesRead < buf.length) break;
     }
@@ -369,8 +383,22 @@ export class FileTailer<H> {
     return total;
   }
 
+  /** Hands one line on. A line whose handling throws is skipped and counted; the lines after it go on. */
   private emit(r: Reader<H>, line: AssembledLine): void {
-    this.listener.line(r, line);
+    try {
+      this.listener.line(r, line);
+    } catch (err) {
+      this.failed++;
+      this.failedUnreported++;
+      const now = Date.now();
+      if (now - this.lastFailureReport < LINE_FAILURE_REPORT_MS) return;
+      this.lastFailureReport = now;
+      const n = this.failedUnreported;
+      this.failedUnreported = 0;
+      const message = `line at offset ${line.start} could not be handled and was skipped${n > 1 ? ` (${n} lines skipped since the last report)` : ''}: ${errorMessage(err)}`;
+      if (this.listener.lineFailed) this.listener.lineFailed(r.path, message);
+      else this.listener.problem(r.path, message, false);
+    }
   }
 
   /** An unfinished last line is taken as complete once the file has been quiet for a while. */
