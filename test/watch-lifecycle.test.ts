@@ -169,7 +169,8 @@ describe('watch lifecycle', () => {
     const resumed = resumeCalls.filter((c) => c.includes(`--after-cursor=${cursor};b=boot`));
     expect(resumed).toHaveLength(1);
     expect(resumed[0]).not.toContain('--follow');
-    expect(calls.at(-1)).toContain(`--since=@${Math.floor(lastEntryAt! / 1000)}`);
+    const refused = calls.findIndex((c) => c.includes('--after-cursor=s=gone;i=1'));
+    expect(calls[refused + 1]).toContain(`--since=@${Math.floor(lastEntryAt! / 1000)}`);
   });
 
   it('status shows positions, lag and sink health; validate checks config and rules', async () => {
