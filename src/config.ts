@@ -1,10 +1,10 @@
 // The daemon's configuration: one schema with defaults, and the only reader of config files and the
 // environment. Every key is declared once in KEYS (default + help text); the README's configuration
 // reference is written from the same table, and test/config.test.ts checks the two agree.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, errorMessage } from './errors.js';
+import { readRegularFile } from './regular-file.js';
 import { LOG_SOURCES, type RecordSource } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/ecs-triage/config.yaml';
@@ -335,7 +335,7 @@ export async function loadConfig(opts: { file?: string; overrides?: Record<strin
   const file = explicit ?? DEFAULT_CONFIG_FILE;
   let text: string | undefined;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readRegularFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (explicit !== undefined || code !== 'ENOENT') {

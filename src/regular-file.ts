@@ -7,7 +7,7 @@
 // nothing.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { SourceError } from './errors.js';
+import { TriageError } from './errors.js';
 
 const NOT_REGULAR = 'not a regular file';
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
@@ -22,14 +22,33 @@ export function fileKind(st: Pick<Stats, 'isDirectory' | 'isFIFO' | 'isSocket' |
   return NOT_REGULAR;
 }
 
-/** The path exists but is not a regular file: it is skipped, never read. */
-export class NotRegularFileError extends SourceError {
+/** The path exists but is not a regular file: it is skipped, never read. The message leaves the path to the caller. */
+export class NotRegularFileError extends TriageError {
+  readonly file: string;
   readonly kind: string;
   constructor(file: string, kind: string) {
-    super(file, kind === NOT_REGULAR ? `${kind}; not read` : `is ${kind}, not a regular file; not read`, { code: 'ENOTREG' });
+    super(kind === NOT_REGULAR ? kind : `is ${kind}, not a regular file`, { code: 'ENOTREG' });
+    this.file = file;
     this.kind = kind;
   }
 }
+
+/** A file larger than its reader allows: not read at all rather than read in part. */
+export class FileTooLargeError extends TriageError {
+  readonly file: string;
+  constructor(file: string, size: number, what: string) {
+    super(`${size} bytes, too large for ${what}`, { code: 'ETOOBIG' });
+    this.file = file;
+  }
+}
+
+export interface ReadLimits {
+  maxBytes: number;
+  /** What the file should be, for the error message ("container metadata"). */
+  what: string;
+}
+
+const DEFAULT_LIMITS: ReadLimits = { maxBytes: 16 * 1024 * 1024, what: 'a configuration file' };
 
 /** Opens a regular file for reading; anything else is closed at once and rejected with NotRegularFileError. */
 export async function openRegular(file: string): Promise<FileHandle> {
@@ -44,12 +63,12 @@ export async function openRegular(file: string): Promise<FileHandle> {
   }
 }
 
-/** Reads a whole regular file as UTF-8. `maxBytes` bounds memory: a bigger file is an error, not a partial read. */
-export async function readRegularFile(file: string, maxBytes = 16 * 1024 * 1024): Promise<string> {
+/** Reads a whole regular file as UTF-8. A file over the limit is an error, not a partial read. */
+export async function readRegularFile(file: string, limits: ReadLimits = DEFAULT_LIMITS): Promise<string> {
   const fh = await openRegular(file);
   try {
     const { size } = await fh.stat();
-    if (size > maxBytes) throw new SourceError(file, `${size} bytes, more than the ${maxBytes} this file may have`, { code: 'ETOOBIG' });
+    if (size > limits.maxBytes) throw new FileTooLargeError(file, size, limits.what);
     // Read to EOF rather than to the stat size: the file may grow (or shrink) while it is read.
     const chunks: Buffer[] = [];
     let total = 0;
@@ -58,7 +77,7 @@ export async function readRegularFile(file: string, maxBytes = 16 * 1024 * 1024)
       const { bytesRead } = await fh.read(buf, 0, buf.length, total);
       if (bytesRead === 0) break;
       total += bytesRead;
-      if (total > maxBytes) throw new SourceError(file, `more than the ${maxBytes} bytes this file may have`, { code: 'ETOOBIG' });
+      if (total > limits.maxBytes) throw new FileTooLargeError(file, total, limits.what);
       chunks.push(Buffer.from(buf.subarray(0, bytesRead)));
     }
     return Buffer.concat(chunks, total).toString('utf8');
@@ -68,12 +87,12 @@ export async function readRegularFile(file: string, maxBytes = 16 * 1024 * 1024)
 }
 
 /** The synchronous form, for the container checks that read thousands of small files (see container-logs.ts). */
-export function readRegularFileSync(file: string, maxBytes: number): string {
+export function readRegularFileSync(file: string, limits: ReadLimits = DEFAULT_LIMITS): string {
   const fd = openSync(file, READ_FLAGS);
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new NotRegularFileError(file, fileKind(st));
-    if (st.size > maxBytes) throw new SourceError(file, `${st.size} bytes, more than the ${maxBytes} this file may have`, { code: 'ETOOBIG' });
+    if (st.size > limits.maxBytes) throw new FileTooLargeError(file, st.size, limits.what);
     const buf = Buffer.allocUnsafe(st.size);
     let n = 0;
     while (n < st.size) {

@@ -281,7 +281,7 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
     const r = await runHostChecks(makeHost(root));
     expect(r.skipped).toEqual(
       expect.arrayContaining([
-        { path: `/var/lib/docker/containers/${fifo}/config.v2.json`, reason: 'cannot read config.v2.json: not a regular file' },
+        { path: `/var/lib/docker/containers/${fifo}/config.v2.json`, reason: 'cannot read config.v2.json: is a FIFO (named pipe), not a regular file' },
         { path: `/var/lib/docker/containers/${big}/hostconfig.json`, reason: 'cannot read hostconfig.json: 5242880 bytes, too large for container metadata' },
       ]),
     );

@@ -3,9 +3,9 @@
 // fixture root) still gets an identity (the hostname), never a hang.
 import http from 'node:http';
 import os from 'node:os';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { readRegularFile } from '../regular-file.js';
 
 export interface Identity {
   instanceId?: string;
@@ -123,7 +123,7 @@ export async function readIntrospection(url: string, timeoutMs: number): Promise
 export async function readEcsConfigCluster(root: string): Promise<string | undefined> {
   let text: string;
   try {
-    text = await readFile(path.join(root, 'etc/ecs/ecs.config'), 'utf8');
+    text = await readRegularFile(path.join(root, 'etc/ecs/ecs.config'));
   } catch {
     return undefined;
   }

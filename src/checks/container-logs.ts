@@ -6,11 +6,12 @@
 // Per container the calls are synchronous: fs.promises.readFile costs ~0.2 ms per small file here (several
 // thread-pool round trips), readFileSync ~0.01 ms, so 1,000 containers take ~50 ms instead of ~500 ms.
 // The walk yields to the event loop between batches so a long-running `watch` stays responsive.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath, hostPath, type Host } from '../host.js';
 import { errorMessage } from '../errors.js';
+import { readRegularFileSync } from '../regular-file.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { parseDockerSize } from './sizes.js';
 import type { ContainerLogState, EcsAttribution, LogLimits, Skipped } from './types.js';
@@ -47,29 +48,11 @@ function asObject(v: unknown): JsonObject | undefined {
 }
 
 /** Docker's metadata files are a few KiB; anything this big is not one. */
-const MAX_METADATA_BYTES = 4 * 1024 * 1024;
+const METADATA_LIMITS = { maxBytes: 4 * 1024 * 1024, what: 'container metadata' };
 
-/**
- * Reads a small regular file. O_NONBLOCK and the fstat guard keep a FIFO, a device or a huge file planted in
- * a bundle from hanging the check or filling memory.
- */
+/** A FIFO, a device or a huge file planted in a bundle must neither hang the check nor fill memory. */
 function readSmallFile(file: string): string {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTREG' });
-    if (st.size > MAX_METADATA_BYTES) throw Object.assign(new Error(`${st.size} bytes, too large for container metadata`), { code: 'ETOOBIG' });
-    const buf = Buffer.allocUnsafe(st.size);
-    let n = 0;
-    while (n < st.size) {
-      const got = readSync(fd, buf, n, st.size - n, n);
-      if (got === 0) break; // shrank while we read
-      n += got;
-    }
-    return buf.toString('utf8', 0, n);
-  } finally {
-    closeSync(fd);
-  }
+  return readRegularFileSync(file, METADATA_LIMITS);
 }
 
 /** Reads and parses a small JSON file; a failure is recorded as a skip and returns undefined. */

@@ -1,14 +1,15 @@
 // Optional configuration files of the host (daemon.json, ecs.config, a fixture's statfs override): a missing
-// file is normal, an unreadable or malformed one becomes a skipped item with its reason, never a crash.
-import { readFile } from 'node:fs/promises';
+// file is normal, an unreadable or malformed one (or a FIFO, which would block the read) becomes a skipped item
+// with its reason, never a crash or a hang.
 import { errorMessage } from '../errors.js';
 import { hostPath, type Host } from '../host.js';
+import { readRegularFile } from '../regular-file.js';
 import type { Skipped } from './types.js';
 
 /** The file's text, or undefined when it is absent or unreadable. `consequence` says what happens instead. */
 export async function readOptional(host: Host, file: string, skipped: Skipped[], consequence = ''): Promise<string | undefined> {
   try {
-    return await readFile(hostPath(host, file), 'utf8');
+    return await readRegularFile(hostPath(host, file));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') skipped.push({ path: file, reason: `cannot read: ${errorMessage(err)}${consequence}` });
     return undefined;

@@ -4,7 +4,8 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { RuleError, RuleSetError } from '../errors.js';
+import { errorMessage, RuleError, RuleSetError } from '../errors.js';
+import { readRegularFile } from '../regular-file.js';
 import { compileParsed, PATTERN_FILE, type ParsedSource } from './compile.js';
 import type { RuleSet } from './ruleset.js';
 
@@ -43,7 +44,16 @@ export async function readPatternDir(dir: string): Promise<PatternSource[]> {
     throw new RuleSetError([new RuleError(dir, undefined, `cannot read the pattern directory: ${(err as Error).message}`)]);
   }
   if (names.length === 0) throw new RuleSetError([new RuleError(dir, undefined, 'no pattern files (*.yaml, *.yml, *.json) in it')]);
-  return Promise.all(names.map(async (n) => ({ name: path.join(dir, n), text: await readFile(path.join(dir, n), 'utf8') })));
+  return Promise.all(names.map(async (n) => ({ name: path.join(dir, n), text: await readPatternFile(path.join(dir, n)) })));
+}
+
+/** A pattern file that cannot be read (or is a FIFO) is a rule error naming it, not a hang or a stack trace. */
+async function readPatternFile(file: string): Promise<string> {
+  try {
+    return await readRegularFile(file);
+  } catch (err) {
+    throw new RuleSetError([new RuleError(file, undefined, `cannot read: ${errorMessage(err)}`)]);
+  }
 }
 
 function embeddedSources(): PatternSource[] | undefined {

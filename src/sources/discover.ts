@@ -1,9 +1,10 @@
 // Which files on a host hold which logs, in the order they were written.
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FormatName } from '../formats/index.js';
 import { parseRfc3339 } from '../formats/time.js';
 import { displayPath, hostPath, type Host } from '../host.js';
+import { openRegular } from '../regular-file.js';
 import type { LogSourceKind, Problem } from '../types.js';
 
 export interface LogFile {
@@ -113,7 +114,7 @@ async function isFile(p: string): Promise<boolean> {
 async function firstTimestamp(file: string): Promise<number | undefined> {
   let fh;
   try {
-    fh = await open(file, 'r');
+    fh = await openRegular(file);
     const buf = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const m = /(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z)/.exec(buf.toString('latin1', 0, bytesRead));

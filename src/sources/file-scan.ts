@@ -1,6 +1,6 @@
 // One-shot reading of a whole log file for `scan`: large chunks, the literal prefilter on raw bytes, and
 // only nominated lines decoded. Memory stays bounded by the chunk size whatever the file size or line length.
-import { open } from 'node:fs/promises';
+import { openRegular } from '../regular-file.js';
 import { linesContaining, type LiteralPrefilter } from '../classify/prefilter.js';
 
 // Small enough that the chunk stays in cache while every anchor is searched through it.
@@ -48,7 +48,7 @@ export async function scanFile(
   opts: FileScanOptions = {},
 ): Promise<FileScanStats> {
   const stats: FileScanStats = { bytes: 0, lines: 0, candidates: 0, binary: 0, truncated: 0, binaryFile: false };
-  const fh = await open(file, 'r');
+  const fh = await openRegular(file);
   try {
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
     const buf = Buffer.allocUnsafe(chunkBytes + MAX_LINE_BYTES);
@@ -217,7 +217,7 @@ function mergeStarts(a: number[], b: number[]): number[] {
 
 /** Reads the first 8 KiB of a file and applies looksBinary. */
 export async function headLooksBinary(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
+  const fh = await openRegular(file);
   try {
     const buf = Buffer.alloc(8192);
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
