@@ -4,11 +4,11 @@
 // lines not yet handed on. Such a line is an ordinary line now, everywhere.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseJournalEntry, parseLine } from '../src/formats/index.js';
 import { FileTailer, type TailListener } from '../src/sources/tail/file-tail.js';
 import { runCli } from './helpers/cli.js';
-import { failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig } from './watch-helpers.js';
+import { failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
 
 const MSG = 'DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:deep: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries';
 const deepArray = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
@@ -16,6 +16,8 @@ const deepObject = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.
 /** The agent's JSON format with a failure message and a context field nested `depth` deep. */
 const deepLine = (depth: number, nested = deepArray): string =>
   `{"level":"error","time":"2026-11-23T18:01:02Z","msg":${JSON.stringify(MSG)},"module":"docker_client.go","ctx":${nested(depth)}}`;
+
+afterEach(killDaemons);
 
 describe('deeply nested JSON lines', () => {
   it('parse as records whose text still carries the message, at any depth', () => {

@@ -5,9 +5,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { openRegular, readRegularFile } from '../src/regular-file.js';
-import { BIN, failLine, ready, sleep, startDaemon, tmp, waitFor, writeConfig } from './watch-helpers.js';
+import { BIN, failLine, ready, sleep, startDaemon, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
 
 const mkfifo = (p: string): void => void execFileSync('mkfifo', [p]);
 
@@ -41,6 +41,8 @@ function fifoHost(): string {
   writeFileSync(path.join(root, 'var/log/ecs/ecs-init.log'), failLine('from-init') + '\n');
   return root;
 }
+
+afterEach(killDaemons);
 
 describe('FIFOs where files are expected', () => {
   it('the helper refuses a FIFO at once and reads regular files', async () => {

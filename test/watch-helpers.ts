@@ -75,8 +75,18 @@ ${extra}`,
   return file;
 }
 
+const running = new Set<ChildProcess>();
+
+/** For afterEach: a test that failed half-way must not leave its daemon running. */
+export function killDaemons(): void {
+  for (const p of running) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  running.clear();
+}
+
 export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
   const proc = spawn(process.execPath, [BIN, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(proc);
+  proc.on('exit', () => running.delete(proc));
   let err = '';
   let out = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));

@@ -5,8 +5,8 @@
 // (test/fake-journalctl); the system test (test/system) checks the same across a real reboot of systemd 252.
 import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { readEvents, ready, sleep, startDaemon, tmp, waitFor, writeConfig } from './watch-helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readEvents, ready, sleep, startDaemon, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
 
 const dockerLine = (host: string): string =>
   `time="2026-11-23T10:00:00.000000000Z" level=error msg="Handler for GET /v1.41/distribution/${host}/app:1/json returned error: Get \\"https://${host}/v2/app/manifests/1\\": context deadline exceeded"`;
@@ -37,6 +37,8 @@ function journal(base: string): { exportFile: string; argsLog: string; bin: stri
 }
 
 const hostsOf = (state: string): string[] => readEvents(state).map((e) => String(e.fields.host ?? `pid ${String(e.fields.pid)}`)).sort();
+
+afterEach(killDaemons);
 
 describe('watch: the journal across a reboot', () => {
   for (const version of ['219', '252.5', '252.39']) {

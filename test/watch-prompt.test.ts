@@ -3,8 +3,8 @@
 // poll interval (10 s): only a prompt re-check delivers the second line in time.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor } from './watch-helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, killDaemons } from './watch-helpers.js';
 
 /** The settings users run, except the sink, the host checks and the journal (not what is tested here). */
 function defaultConfig(dir: string): string {
@@ -13,6 +13,8 @@ function defaultConfig(dir: string): string {
   writeFileSync(file, 'sinks: [file]\nchecks:\n  enabled: false\njournal:\n  enabled: "off"\n');
   return file;
 }
+
+afterEach(killDaemons);
 
 describe('watch with the default poll interval', () => {
   it('delivers a line appended 20 ms after another within a second, not at the next poll', async () => {

@@ -3,8 +3,8 @@
 // Every failure line written must become exactly one event.
 import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig } from './watch-helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
 
 function setup(): { root: string; state: string; log: string; config: string } {
   const base = tmp();
@@ -30,6 +30,8 @@ function expectExactly(state: string, tags: string[]): void {
   expect(got.length - new Set(got).size, 'duplicates').toBe(0);
   expect([...got].sort()).toEqual([...tags].sort());
 }
+
+afterEach(killDaemons);
 
 describe('watch: rotation chains and copytruncate', () => {
   it('five renames in a row, ten lines each, three times: nothing lost', async () => {
