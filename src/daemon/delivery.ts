@@ -7,7 +7,7 @@ import type { Sink, TriageEvent } from '../types.js';
 import { ack, type Ticket } from './progress.js';
 
 const MAX_BATCH = 500;
-const HIGH_WATER = 20_000;
+const HIGH_WATER = 2_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
 

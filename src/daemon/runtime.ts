@@ -193,10 +193,10 @@ export class Daemon {
     }
     this.counters.matched++;
     c.lastEventAt = Date.now();
-    const ticket = c.progress.hold(l.end);
     // The line's place (identity + offset) and its text make the event id: the same line read again after a
-    // crash gets the same id.
-    this.aggregator.add({ finding, anchor: `${c.id.dev}:${c.id.ino}@${l.start}\u0000${finding.line}`, ticket, truncated: l.truncated });
+    // crash gets the same id. Its position is held only if it is the first of an event (see aggregate.ts).
+    const place = { source: c.progress, hold: () => c.progress.hold(l.end), pass: () => c.progress.pass(l.end) };
+    this.aggregator.add({ finding, anchor: `${c.id.dev}:${c.id.ino}@${l.start}\u0000${finding.line}`, place, truncated: l.truncated });
   }
 
   private onJournalEntry(rec: LogRecord | undefined, cursor: string): void {
@@ -211,7 +211,8 @@ export class Daemon {
     }
     this.counters.matched++;
     this.journalLast.eventAt = Date.now();
-    this.aggregator.add({ finding, anchor: `journal:${cursor}`, ticket: progress.hold(position) });
+    const place = { source: progress, hold: () => progress.hold(position), pass: () => progress.pass(position) };
+    this.aggregator.add({ finding, anchor: `journal:${cursor}`, place });
   }
 
   private startJournal(state: DaemonState, fresh: boolean): void {
