@@ -7,6 +7,8 @@ import type { Sink, TriageEvent } from '../types.js';
 import { ack, type Ticket } from './progress.js';
 
 const MAX_BATCH = 500;
+// Sources wait above four batches: enough to keep the sinks busy, and a flood of distinct findings must not
+// queue tens of MB of events (1-2 KB each) in the daemon's small heap.
 const HIGH_WATER = 2_000;
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
