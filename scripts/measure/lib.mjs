@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { daemonEnv, daemonNodeOptions, daemonReady, statusMb } from '../bench/lib/daemon.mjs';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(repo, 'dist/ecs-triage.mjs');
+/** The bundle under test; MEASURE_BIN points at another build (e.g. an older one, for a before/after figure). */
+export const CLI = process.env.MEASURE_BIN ?? path.join(repo, 'dist/ecs-triage.mjs');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const NOISE = 'level=info time=2026-11-23T18:01:02Z msg="Managed task event" module=task_manager.go';
 export const fail = (tag) =>
