@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseJournalEntry, parseLine } from '../src/formats/index.js';
 import { FileTailer, type TailListener } from '../src/sources/tail/file-tail.js';
 import { runCli } from './helpers/cli.js';
-import { failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
+import { agentHost, failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
 
 const MSG = 'DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:deep: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries';
 const deepArray = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
@@ -84,12 +84,7 @@ describe('deeply nested JSON lines', () => {
   });
 
   it('watch delivers the 200 failure lines that follow a deep line, with the default line limit', async () => {
-    const base = tmp();
-    const root = path.join(base, 'root');
-    const state = path.join(base, 'state');
-    mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
-    const log = path.join(root, 'var/log/ecs/ecs-agent.log');
-    writeFileSync(log, '');
+    const { base, root, state, log } = agentHost();
     const config = writeConfig(path.join(base, 'etc'));
     writeFileSync(config, readFileSync(config, 'utf8').replace('  maxLineBytes: 4KiB\n', ''));
     const d = startDaemon(['--config', config, '--root', root, '--state-dir', state]);

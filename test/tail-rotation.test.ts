@@ -2,7 +2,7 @@
 // its end however many rotations happen between two looks, and a copytruncate's copy gives back the lines
 // that were not read before the truncation. The tailer only reads when poked here, so "between two looks"
 // is exact.
-import { appendFileSync, copyFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileTailer, type TailListener } from '../src/sources/tail/file-tail.js';
@@ -31,6 +31,17 @@ const opts = (p: string) => ({ path: p, source: 'ecs-agent' as const, maxLineByt
 const block = (tag: string, n = 10): string => Array.from({ length: n }, (_, i) => `${tag} line ${i} ${'x'.repeat(40)}`).join('\n') + '\n';
 const expected = (tags: string[], n = 10): string[] => tags.flatMap((t) => block(t, n).trimEnd().split('\n'));
 
+/** A tailer following `ecs-agent.log` (with `content`) in a new directory, from its beginning, already read once. */
+async function follow(content: string, rotated: Record<string, string> = {}): Promise<{ file: string; t: FileTailer<number> } & ReturnType<typeof collector>> {
+  const file = path.join(tmp(), 'ecs-agent.log');
+  for (const [suffix, text] of Object.entries(rotated)) writeFileSync(file + suffix, text);
+  writeFileSync(file, content);
+  const c = collector();
+  const t = new FileTailer(opts(file), c.listener);
+  await t.start({ backlog: [], live: { otherwise: 'beginning' } });
+  return { file, t, ...c };
+}
+
 /** The three rename schemes met on ECS hosts: the agent's size scheme (.N, larger is newer), its hourly one, Docker's (.1 newest). */
 const schemes: Record<string, (file: string, i: number) => void> = {
   'agent size (.N, N = highest + 1)': (file, i) => renameSync(file, `${file}.${i + 1}`),
@@ -44,12 +55,7 @@ const schemes: Record<string, (file: string, i: number) => void> = {
 describe('FileTailer follows the rotation chain', () => {
   for (const [name, rotate] of Object.entries(schemes)) {
     it(`reads every file of five back-to-back renames: ${name}`, async () => {
-      const dir = tmp();
-      const file = path.join(dir, 'ecs-agent.log');
-      writeFileSync(file, block('r0'));
-      const { listener, lines, events } = collector();
-      const t = new FileTailer(opts(file), listener);
-      await t.start({ backlog: [], live: { otherwise: 'beginning' } });
+      const { file, t, lines, events } = await follow(block('r0'));
       expect(lines).toEqual(expected(['r0']));
       // Five rotations between two looks: the first file gets more lines after the last read, then each new
       // file is written and renamed away before the tailer looks again.
@@ -69,14 +75,7 @@ describe('FileTailer follows the rotation chain', () => {
   }
 
   it('does not read again the rotated files that were there before it started', async () => {
-    const dir = tmp();
-    const file = path.join(dir, 'ecs-agent.log');
-    writeFileSync(`${file}.1`, block('old-1'));
-    writeFileSync(`${file}.2`, block('old-2'));
-    writeFileSync(file, block('live'));
-    const { listener, lines } = collector();
-    const t = new FileTailer(opts(file), listener);
-    await t.start({ backlog: [], live: { otherwise: 'beginning' } });
+    const { file, t, lines } = await follow(block('live'), { '.1': block('old-1'), '.2': block('old-2') });
     renameSync(file, `${file}.3`);
     writeFileSync(file, block('next'));
     t.poke();
@@ -87,13 +86,7 @@ describe('FileTailer follows the rotation chain', () => {
   });
 
   it('copytruncate: reads the unread tail from the copy (found by its first bytes), then the file again from 0', async () => {
-    const dir = tmp();
-    const file = path.join(dir, 'ecs-agent.log');
-    writeFileSync(`${file}.1`, block('an-older-rotation'));
-    writeFileSync(file, block('a'));
-    const { listener, lines, events } = collector();
-    const t = new FileTailer(opts(file), listener);
-    await t.start({ backlog: [], live: { otherwise: 'beginning' } });
+    const { file, t, lines, events } = await follow(block('a'), { '.1': block('an-older-rotation') });
     expect(lines).toEqual(expected(['a']));
     // Written but not read yet, with a half line at the end; then logrotate's copytruncate (copy, truncate).
     appendFileSync(file, block('b') + 'half of a li');
@@ -113,12 +106,7 @@ describe('FileTailer follows the rotation chain', () => {
   });
 
   it('copytruncate whose file grew past the old size before the tailer looked: seen by the first bytes', async () => {
-    const dir = tmp();
-    const file = path.join(dir, 'ecs-agent.log');
-    writeFileSync(file, block('a'));
-    const { listener, lines, events } = collector();
-    const t = new FileTailer(opts(file), listener);
-    await t.start({ backlog: [], live: { otherwise: 'beginning' } });
+    const { file, t, lines, events } = await follow(block('a'));
     appendFileSync(file, block('b'));
     copyFileSync(file, `${file}-20261123`); // logrotate's dateext name
     truncateSync(file, 0);
@@ -132,12 +120,7 @@ describe('FileTailer follows the rotation chain', () => {
   });
 
   it('a truncation with no copy says that lines may be lost', async () => {
-    const dir = tmp();
-    const file = path.join(dir, 'ecs-agent.log');
-    writeFileSync(file, block('a'));
-    const { listener, lines, events } = collector();
-    const t = new FileTailer(opts(file), listener);
-    await t.start({ backlog: [], live: { otherwise: 'beginning' } });
+    const { file, t, lines, events } = await follow(block('a'));
     appendFileSync(file, block('lost'));
     truncateSync(file, 0);
     appendFileSync(file, block('b', 2));
@@ -145,7 +128,6 @@ describe('FileTailer follows the rotation chain', () => {
     await waitFor('b', () => lines.length >= 12, 3000);
     expect(lines).toEqual(expected(['a', 'b'], 10).slice(0, 12));
     expect(events.find((e) => e.startsWith('reset:'))).toMatch(/no copy .*lost/);
-    rmSync(dir, { recursive: true });
     await t.stop(true);
   });
 });

@@ -83,6 +83,24 @@ export function killDaemons(): void {
   running.clear();
 }
 
+/** A host root with an empty /var/log/ecs/ecs-agent.log, and a state directory beside it. */
+export function agentHost(): { base: string; root: string; state: string; log: string } {
+  const base = tmp();
+  const root = path.join(base, 'root');
+  mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
+  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
+  writeFileSync(log, '');
+  return { base, root, state: path.join(base, 'state'), log };
+}
+
+/** The settings users run, except the sink (file), the host checks and the journal (not what these tests test). */
+export function defaultConfig(dir: string, extra = ''): string {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'config.yaml');
+  writeFileSync(file, `sinks: [file]\nchecks:\n  enabled: false\njournal:\n  enabled: "off"\n${extra}`);
+  return file;
+}
+
 export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
   const proc = spawn(process.execPath, [BIN, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(proc);

@@ -1,29 +1,16 @@
 // Issue 10.2: a line written right after another must not wait for the safety-net poll. chokidar drops a
 // second `change` event for a path within 50 ms and sends no trailing one, so this runs with the default
 // poll interval (10 s): only a prompt re-check delivers the second line in time.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, killDaemons } from './watch-helpers.js';
-
-/** The settings users run, except the sink, the host checks and the journal (not what is tested here). */
-function defaultConfig(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'config.yaml');
-  writeFileSync(file, 'sinks: [file]\nchecks:\n  enabled: false\njournal:\n  enabled: "off"\n');
-  return file;
-}
+import { agentHost, defaultConfig, failLine, killDaemons, readEvents, ready, sleep, startDaemon, tagsOf, waitFor } from './watch-helpers.js';
 
 afterEach(killDaemons);
 
 describe('watch with the default poll interval', () => {
   it('delivers a line appended 20 ms after another within a second, not at the next poll', async () => {
-    const base = tmp();
-    const root = path.join(base, 'root');
-    const state = path.join(base, 'state');
-    mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
-    const log = path.join(root, 'var/log/ecs/ecs-agent.log');
-    writeFileSync(log, '');
+    const { base, root, state, log } = agentHost();
     const d = startDaemon(['--config', defaultConfig(path.join(base, 'etc')), '--root', root, '--state-dir', state]);
     await ready(d, state);
     const delays: number[] = [];

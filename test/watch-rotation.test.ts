@@ -1,19 +1,14 @@
 // Issue 10.3 and 10.4 through the daemon as a real process, with the default poll interval: back-to-back
 // renames, copytruncate with a writer that has just written, and copytruncate while the daemon is down.
 // Every failure line written must become exactly one event.
-import { appendFileSync, copyFileSync, mkdirSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
+import { agentHost, failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
 
 function setup(): { root: string; state: string; log: string; config: string } {
-  const base = tmp();
-  const root = path.join(base, 'root');
-  const state = path.join(base, 'state');
-  mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
-  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
-  writeFileSync(log, '');
-  return { root, state, log, config: writeConfig(path.join(base, 'etc')) };
+  const host = agentHost();
+  return { ...host, config: writeConfig(path.join(host.base, 'etc')) };
 }
 
 function lines(prefix: string, n: number, written: string[]): string {

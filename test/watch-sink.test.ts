@@ -2,20 +2,12 @@
 // ~7,500 distinct failure lines a second must not repeat events, and a state directory on a full filesystem
 // (a real tmpfs) must neither lose nor corrupt events: they are written once there is room again.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { failLine, killDaemons, ready, sleep, startDaemon, tagsOf, tmp, waitFor, type EventLike } from './watch-helpers.js';
+import { agentHost, defaultConfig, failLine, killDaemons, ready, sleep, startDaemon, tagsOf, waitFor, type EventLike } from './watch-helpers.js';
 
 afterEach(killDaemons);
-
-/** The defaults, except the host checks and the journal (not tested here) and, with `keepAll`, a sink file big enough to keep every event for counting. */
-function defaultConfig(dir: string, keepAll = false): string {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, 'config.yaml');
-  writeFileSync(file, 'sinks: [file]\nchecks:\n  enabled: false\njournal:\n  enabled: "off"\n' + (keepAll ? 'fileSink:\n  maxBytes: 512MiB\n' : ''));
-  return file;
-}
 
 /** Events in the sink's files; a line that is not complete JSON fails the test. */
 function events(state: string): EventLike[] {
@@ -38,20 +30,11 @@ function committed(state: string): number {
   }
 }
 
-function host(): { base: string; root: string; log: string } {
-  const base = tmp();
-  const root = path.join(base, 'root');
-  mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
-  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
-  writeFileSync(log, '');
-  return { base, root, log };
-}
-
 describe('watch: the file sink under kill -9 and a full disk', () => {
   it('three kill -9 during bursts of ~7,500 lines/s: every event once', async () => {
-    const { base, root, log } = host();
+    const { base, root, log } = agentHost();
     const state = path.join(base, 'state');
-    const config = defaultConfig(path.join(base, 'etc'), true);
+    const config = defaultConfig(path.join(base, 'etc'), 'fileSink:\n  maxBytes: 512MiB\n') // big enough to keep every event for counting;
     const args = ['--config', config, '--root', root, '--state-dir', state];
     let n = 0;
     /** One second of 7,500 distinct failure lines, 150 every 20 ms. */
@@ -89,7 +72,7 @@ describe('watch: the file sink under kill -9 and a full disk', () => {
     });
 
     it('events written while the state directory is full arrive once, whole, when there is room', async () => {
-      const { base, root, log } = host();
+      const { base, root, log } = agentHost();
       const state = path.join(base, 'state');
       mkdirSync(state);
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', state]);
