@@ -131,3 +131,26 @@ describe('FileTailer follows the rotation chain', () => {
     await t.stop(true);
   });
 });
+
+describe('FileTailer: copytruncate of a file it opened empty', () => {
+  it('reads the copy whole when the file was written, copied and truncated before the first read', async () => {
+    const { file, t, lines, events } = await follow('', { '.1': block('older') });
+    appendFileSync(file, block('a'));
+    renameSync(`${file}.1`, `${file}.2`);
+    copyFileSync(file, `${file}.1`);
+    truncateSync(file, 0);
+    appendFileSync(file, block('b', 3));
+    t.poke();
+    await waitFor('b', () => lines.length >= 13, 3000).catch(() => {});
+    await sleep(100);
+    expect(lines, events.join('\n')).toEqual([...expected(['a']), ...expected(['b'], 3)]);
+    // A plain copy of a file that was not truncated is not read twice.
+    copyFileSync(file, `${file}.bak-20261124`.replace('.bak', ''));
+    appendFileSync(file, block('c', 2));
+    t.poke();
+    await waitFor('c', () => lines.length >= 15, 3000);
+    await sleep(100);
+    expect(lines.slice(13)).toEqual(expected(['c'], 2));
+    await t.stop(true);
+  });
+});

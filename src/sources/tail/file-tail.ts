@@ -12,7 +12,7 @@ import { errorMessage } from '../../errors.js';
 import { openRegular } from '../../regular-file.js';
 import { fingerprintMatches, identify, identityKey, refreshFingerprint, type FileIdentity } from './file-identity.js';
 import { LineAssembler, type AssembledLine, type AssemblerStats } from './line-assembler.js';
-import { rotatedSiblings, SeenFiles } from './siblings.js';
+import { rotatedSiblings, SeenFiles, type Sibling } from './siblings.js';
 
 type Open<H> = Reader<H> & { fh: FileHandle; asm: LineAssembler };
 
@@ -225,6 +225,11 @@ export class FileTailer<H> {
     const size = Number((await cur.fh.stat({ bigint: true })).size);
     if (size < cur.offset || !(await fingerprintMatches(cur.fh, cur.id))) {
       await this.restartInPlace(cur, size < cur.offset ? `file shrank from ${cur.offset} to ${size} bytes` : 'first bytes changed');
+    } else if (cur.offset === 0 && cur.id.fpLen === 0) {
+      // Nothing is known of a file that was empty when opened, so neither its size nor its first bytes can show
+      // a copytruncate that came before the first read; a copy that appeared next to it with other first bytes does.
+      const copy = await this.seen.copyOfUnread(await rotatedSiblings(this.opts.path), cur.fh);
+      if (copy) await this.restartInPlace(cur, 'copied and truncated before anything was read from it', copy);
     }
     const got = await this.readToEnd(this.current!);
     this.ok();
@@ -294,8 +299,8 @@ export class FileTailer<H> {
    * read and before the truncation is in copytruncate's copy, if there is one: read it from our offset, with the
    * unfinished line we hold, then read the file again from 0.
    */
-  private async restartInPlace(cur: Open<H>, why: string): Promise<void> {
-    const copy = await this.seen.copyOf(await rotatedSiblings(this.opts.path), cur.id);
+  private async restartInPlace(cur: Open<H>, why: string, known?: Sibling): Promise<void> {
+    const copy = known ?? (await this.seen.copyOf(await rotatedSiblings(this.opts.path), cur.id));
     if (copy) {
       const done = await this.readRotated({ path: copy.path, offset: cur.offset, expect: { dev: copy.dev, ino: copy.ino, fp: cur.id.fp, fpLen: cur.id.fpLen } }, cur.asm);
       why += done ? `; the lines not read before were read from its copy ${copy.path}` : `; its copy ${copy.path} could not be read: lines written between the last read and the truncation are lost`;

@@ -3,7 +3,7 @@
 // -YYYYMMDD), so when the path names a new file, every sibling nobody has read yet was at the path in between
 // and must be read whole. A sibling is recognised by device + inode, confirmed by its first bytes (an inode can
 // be reused by a new file); a copy (copytruncate) has a new inode but the first bytes of the file it copied.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { openRegular } from '../../regular-file.js';
 import { FINGERPRINT_BYTES, hashBytes, identityKey } from './file-identity.js';
@@ -63,19 +63,24 @@ interface Head {
   fpLen: number;
 }
 
+/** The first FINGERPRINT_BYTES of an open file. */
+async function readHead(fh: FileHandle): Promise<Buffer> {
+  const buf = Buffer.alloc(FINGERPRINT_BYTES);
+  let got = 0;
+  while (got < buf.length) {
+    const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buf.subarray(0, got);
+}
+
 /** The first FINGERPRINT_BYTES of a regular file, or undefined when it cannot be read. */
 async function headOf(file: string): Promise<Buffer | undefined> {
   try {
     const fh = await openRegular(file);
     try {
-      const buf = Buffer.alloc(FINGERPRINT_BYTES);
-      let got = 0;
-      while (got < buf.length) {
-        const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
-      return buf.subarray(0, got);
+      return await readHead(fh);
     } finally {
       await fh.close().catch(() => {});
     }
@@ -146,6 +151,25 @@ export class SeenFiles {
       if (s.dev === of.dev && s.ino === of.ino) continue;
       const head = await headOf(s.path);
       if (head && headIs(head, of)) return s;
+    }
+    return undefined;
+  }
+
+  /**
+   * For a live file of which nothing was read and whose first bytes were never seen: the newest sibling that
+   * appeared since (not remembered), is not empty, and does not start like the live file does now. The live
+   * path kept its inode, so a new sibling is a copy of it; other first bytes mean the live file was truncated
+   * after the copy, and everything in the copy was never read.
+   */
+  async copyOfUnread(siblings: readonly Sibling[], live: FileHandle): Promise<Sibling | undefined> {
+    const fresh = siblings.filter((s) => s.size > 0 && !this.seen.has(identityKey(s)));
+    if (fresh.length === 0) return undefined;
+    const liveHead = await readHead(live);
+    for (const s of fresh.reverse()) {
+      const head = await headOf(s.path);
+      if (!head) continue;
+      const n = Math.min(head.length, liveHead.length);
+      if (n === 0 || !head.subarray(0, n).equals(liveHead.subarray(0, n))) return s;
     }
     return undefined;
   }
