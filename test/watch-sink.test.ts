@@ -37,9 +37,9 @@ describe('watch: the file sink under kill -9 and a full disk', () => {
     const config = defaultConfig(path.join(base, 'etc'), 'fileSink:\n  maxBytes: 512MiB\n') // big enough to keep every event for counting;
     const args = ['--config', config, '--root', root, '--state-dir', state];
     let n = 0;
-    /** One second of 7,500 distinct failure lines, 150 every 20 ms. */
+    /** 0.6 s of 7,500 distinct failure lines a second, 150 every 20 ms. */
     const burst = async (): Promise<void> => {
-      for (let k = 0; k < 50; k++) {
+      for (let k = 0; k < 30; k++) {
         let text = '';
         for (let i = 0; i < 150; i++) text += failLine(`b${n++}`) + '\n';
         appendFileSync(log, text);
@@ -50,7 +50,7 @@ describe('watch: the file sink under kill -9 and a full disk', () => {
     await ready(d, state);
     for (let kill = 0; kill < 3; kill++) {
       const writing = burst();
-      await sleep(500 + kill * 150);
+      await sleep(300 + kill * 100);
       d.proc.kill('SIGKILL');
       await d.exited;
       await writing;
