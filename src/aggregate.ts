@@ -210,7 +210,8 @@ function foldIdHash(anchor: string): Hash {
  * taken from alive in V8, and a line may be 256 KiB: an event waiting in a fold or a queue must not pin it.
  */
 function detach(ev: TriageEvent): TriageEvent {
-  const copy = (s: string): string => (s.length >= 13 ? Buffer.from(s, 'utf8').toString('utf8') : s);
+  // Same text, same (branded) type: only the storage is new.
+  const copy = <S extends string>(s: S): S => (s.length >= 13 ? (Buffer.from(s, 'utf8').toString('utf8') as S) : s);
   const fields: TriageEvent['fields'] = {};
   for (const [k, v] of Object.entries(ev.fields)) fields[k] = typeof v === 'string' ? copy(v) : v;
   const out: TriageEvent = { ...ev, message: copy(ev.message), fields };

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, errorMessage } from './errors.js';
-import { readRegularFile } from './regular-file.js';
+import { readRegularFile } from './base/regular-file.js';
 import { LOG_SOURCES, type RecordSource } from './types.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/ecs-triage/config.yaml';

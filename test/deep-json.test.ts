@@ -72,7 +72,8 @@ describe('deeply nested JSON lines', () => {
       problem: (_p, msg) => problems.push(msg),
       room: () => Promise.resolve(),
     };
-    const t = new FileTailer({ path: file, source: 'ecs-agent', maxLineBytes: 4096, readChunkBytes: 4096, partialLineTimeoutMs: 5000, retryUnreadableMs: 100 }, listener);
+    const opts = { path: file, source: 'ecs-agent' as const, maxLineBytes: 4096, readChunkBytes: 4096, partialLineTimeoutMs: 5000, retryUnreadableMs: 100 };
+    const t = new FileTailer(opts, listener);
     await t.start({ backlog: [], live: { otherwise: 'beginning' } });
     appendFileSync(file, 'four\n');
     t.poke();

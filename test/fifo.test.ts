@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openRegular, readRegularFile } from '../src/regular-file.js';
+import { openRegular, readRegularFile } from '../src/base/regular-file.js';
 import { BIN, failLine, ready, sleep, startDaemon, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
 
 const mkfifo = (p: string): void => void execFileSync('mkfifo', [p]);

@@ -10,7 +10,9 @@ import { createFileSink } from '../src/sinks/file.js';
 import type { TriageEvent } from '../src/types.js';
 import { tmp } from './watch-helpers.js';
 
-const ev = (n: number, lineBytes = 1000): TriageEvent => ({
+// Plain strings stand for redacted text here: the sink writes whatever it is given.
+const ev = (n: number, lineBytes = 1000): TriageEvent =>
+  ({
   schema: 1,
   id: n.toString(16).padStart(32, '0'),
   kind: 'finding',
@@ -25,7 +27,7 @@ const ev = (n: number, lineBytes = 1000): TriageEvent => ({
   message: 'm',
   fields: {},
   line: `event ${n} ` + 'x'.repeat(lineBytes),
-});
+  }) as TriageEvent;
 
 /** Every event line in the sink's files (current and rotated); throws on a line that is not complete JSON. */
 function written(dir: string): TriageEvent[] {

@@ -5,7 +5,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { readRegularFile } from '../regular-file.js';
+import { readRegularFile } from '../base/regular-file.js';
 
 export interface Identity {
   instanceId?: string;

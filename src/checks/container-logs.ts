@@ -11,7 +11,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath, hostPath, type Host } from '../host.js';
 import { errorMessage } from '../errors.js';
-import { readRegularFileSync } from '../regular-file.js';
+import { readRegularFileSync } from '../base/regular-file.js';
 import type { DaemonConfig } from './daemon-config.js';
 import { parseDockerSize } from './sizes.js';
 import type { ContainerLogState, EcsAttribution, LogLimits, Skipped } from './types.js';

@@ -3,7 +3,7 @@
 // with its reason, never a crash or a hang.
 import { errorMessage } from '../errors.js';
 import { hostPath, type Host } from '../host.js';
-import { readRegularFile } from '../regular-file.js';
+import { readRegularFile } from '../base/regular-file.js';
 import type { Skipped } from './types.js';
 
 /** The file's text, or undefined when it is absent or unreadable. `consequence` says what happens instead. */

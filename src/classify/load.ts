@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { errorMessage, RuleError, RuleSetError } from '../errors.js';
-import { readRegularFile } from '../regular-file.js';
+import { readRegularFile } from '../base/regular-file.js';
 import { compileParsed, PATTERN_FILE, type ParsedSource } from './compile.js';
 import type { RuleSet } from './ruleset.js';
 

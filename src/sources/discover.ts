@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FormatName } from '../formats/index.js';
 import { parseRfc3339 } from '../formats/time.js';
 import { displayPath, hostPath, type Host } from '../host.js';
-import { openRegular } from '../regular-file.js';
+import { openRegular } from '../base/regular-file.js';
 import type { LogSourceKind, Problem } from '../types.js';
 
 export interface LogFile {

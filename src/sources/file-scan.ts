@@ -1,6 +1,6 @@
 // One-shot reading of a whole log file for `scan`: large chunks, the literal prefilter on raw bytes, and
 // only nominated lines decoded. Memory stays bounded by the chunk size whatever the file size or line length.
-import { openRegular } from '../regular-file.js';
+import { openRegular } from '../base/regular-file.js';
 import { linesContaining, type LiteralPrefilter } from '../classify/prefilter.js';
 
 // Small enough that the chunk stays in cache while every anchor is searched through it.

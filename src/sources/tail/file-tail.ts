@@ -9,7 +9,7 @@
 import { stat, type FileHandle } from 'node:fs/promises';
 import type { RecordSource } from '../../types.js';
 import { errorMessage } from '../../errors.js';
-import { openRegular } from '../../regular-file.js';
+import { openRegular } from '../../base/regular-file.js';
 import { fingerprintMatches, identify, identityKey, refreshFingerprint, type FileIdentity } from './file-identity.js';
 import { LineAssembler, type AssembledLine, type AssemblerStats } from './line-assembler.js';
 import { rotatedSiblings, SeenFiles, type Sibling } from './siblings.js';

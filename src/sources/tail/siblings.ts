@@ -5,7 +5,7 @@
 // be reused by a new file); a copy (copytruncate) has a new inode but the first bytes of the file it copied.
 import { readdir, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { openRegular } from '../../regular-file.js';
+import { openRegular } from '../../base/regular-file.js';
 import { FINGERPRINT_BYTES, hashBytes, identityKey } from './file-identity.js';
 
 /** `.3`, `.2026-11-23-18` (the agent), logrotate's dateext `-20261123` (optionally with a time). Not `.gz`. */

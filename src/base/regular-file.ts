@@ -7,7 +7,7 @@
 // nothing.
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { TriageError } from './errors.js';
+import { TriageError } from '../errors.js';
 
 const NOT_REGULAR = 'not a regular file';
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
