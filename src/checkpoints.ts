@@ -1,8 +1,9 @@
 // Durable positions. One versioned JSON state file in the state directory, written atomically
 // (temp file, fsync, rename, fsync of the directory) and read temp-first, as Vector's checkpointer does:
 // a temp file that parses completely is newer than the stable one (the crash came before the rename).
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { tempPathOf, writeFileAtomic } from './base/atomic-write.js';
 import { errorMessage, TriageError } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -91,7 +92,7 @@ export class CheckpointStore {
     private readonly log: Logger,
   ) {
     this.file = path.join(dir, STATE_FILE);
-    this.tmp = this.file + '.tmp';
+    this.tmp = tempPathOf(this.file);
   }
 
   async load(): Promise<LoadResult> {
@@ -139,23 +140,7 @@ export class CheckpointStore {
   async save(state: DaemonState): Promise<void> {
     const body = JSON.stringify({ ...state, writtenAt: new Date().toISOString() }) + '\n';
     try {
-      await mkdir(this.dir, { recursive: true });
-      const fh = await open(this.tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(this.tmp, this.file);
-      const dh = await open(this.dir, 'r');
-      try {
-        await dh.sync();
-      } catch {
-        /* some filesystems refuse fsync on a directory; the rename is still atomic */
-      } finally {
-        await dh.close();
-      }
+      await writeFileAtomic(this.file, body, { mkdir: true });
     } catch (err) {
       throw new StateWriteError(this.file, err);
     }

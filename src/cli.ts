@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { EXIT, type CommandIO } from './commands/command.js';
-import { TriageError } from './errors.js';
+import { fsReason, TriageError } from './errors.js';
 import { VERSION } from './version.js';
 import { isMainThread } from 'node:worker_threads';
 
@@ -51,6 +51,12 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
       io.stderr.write(`ecs-triage: ${err.message}\n`);
       if (err.hint) io.stderr.write(`hint: ${err.hint}\n`);
       return err.exitCode;
+    }
+    const sys = err as NodeJS.ErrnoException;
+    if (sys?.code && sys.path) {
+      // A file the command could not read or write: the path and the reason say it all; a stack would not.
+      io.stderr.write(`ecs-triage: ${sys.path}: ${fsReason(err)}\n`);
+      return EXIT.usage;
     }
     io.stderr.write(`ecs-triage: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.usage;

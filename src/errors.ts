@@ -84,6 +84,14 @@ export class AwsError extends TriageError {
   }
 }
 
+/** The reason of a file-system error without Node's `, open '/path'` tail: `EACCES: permission denied`. */
+export function fsReason(err: unknown): string {
+  const msg = errorMessage(err);
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const cut = msg.indexOf(', ');
+  return code && msg.startsWith(code) && cut > 0 ? msg.slice(0, cut) : msg;
+}
+
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

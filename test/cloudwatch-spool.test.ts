@@ -104,7 +104,8 @@ describe('spool', () => {
     const s = await open(d);
     await expect(open(d)).rejects.toBeInstanceOf(SpoolLockedError); // same process
     await s.close();
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    // An old-style lock (a bare pid) of a live ecs-triage process holds; see test/lock.test.ts for the rest.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'ecs-triage']);
     await writeFile(path.join(d, 'lock'), String(child.pid));
     await expect(open(d)).rejects.toThrow(/in use by process/);
     child.kill('SIGKILL');

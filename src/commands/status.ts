@@ -8,7 +8,7 @@ import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from '.
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { readStatus, type DaemonStatus } from '../daemon/status-file.js';
-import { processAlive } from '../pid.js';
+import { liveness } from '../base/process-identity.js';
 
 interface StatusFlags {
   stateDir?: string;
@@ -29,7 +29,9 @@ export async function judge(status: DaemonStatus, now = Date.now()): Promise<Sta
   const problems: string[] = [];
   const age = now - Date.parse(status.updatedAt);
   let state: StatusView['state'];
-  if (status.stoppedAt || !processAlive(status.pid)) state = 'stopped';
+  // The pid alone could name another program by now: the start time recorded with it says whether it is ours.
+  const alive = liveness({ pid: status.pid, ...(status.processStart ? { start: status.processStart } : {}) }, /ecs-triage/) === 'alive';
+  if (status.stoppedAt || !alive) state = 'stopped';
   else if (age > 3 * status.intervalMs + 5000) state = 'stale';
   else state = 'running';
   if (state === 'stopped') problems.push(status.stoppedAt ? `stopped at ${status.stoppedAt}` : `process ${status.pid} is not running (no clean shutdown recorded)`);

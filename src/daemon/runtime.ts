@@ -13,6 +13,7 @@ import { JournalSource } from '../sources/journal.js';
 import type { AssembledLine } from '../sources/tail/line-assembler.js';
 import type { Finding, LogRecord, Sink } from '../types.js';
 import { VERSION } from '../version.js';
+import { selfRef } from '../base/process-identity.js';
 import { Aggregator } from '../aggregate.js';
 import { Delivery } from './delivery.js';
 import { FileSources, type Cursor, type FileSourceTarget } from './file-sources.js';
@@ -314,6 +315,7 @@ export class Daemon {
       schema: 'ecs-triage/daemon-status',
       schemaVersion: 1,
       pid: process.pid,
+      ...(selfRef().start ? { processStart: selfRef().start } : {}),
       version: VERSION,
       startedAt: this.startedAt,
       updatedAt: new Date().toISOString(),

@@ -1,7 +1,8 @@
 // A small status file in the state directory, rewritten every few seconds by the daemon and read by
 // `ecs-triage status`, so a stalled or dead daemon is visible without asking it anything.
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../base/atomic-write.js';
 import type { SinkHealth } from '../types.js';
 
 export const STATUS_FILE = 'status.json';
@@ -28,6 +29,8 @@ export interface DaemonStatus {
   schema: 'ecs-triage/daemon-status';
   schemaVersion: 1;
   pid: number;
+  /** The process's start time (clock ticks since boot): tells it from a later process that got the same pid. */
+  processStart?: string;
   version: string;
   startedAt: string;
   updatedAt: string;
@@ -44,10 +47,8 @@ export interface DaemonStatus {
 }
 
 export async function writeStatus(dir: string, status: DaemonStatus): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, STATUS_FILE);
-  await writeFile(file + '.tmp', JSON.stringify(status, null, 1) + '\n', { mode: 0o644 });
-  await rename(file + '.tmp', file);
+  // Rewritten every few seconds and worthless after a power loss: atomic, but not worth two fsyncs each time.
+  await writeFileAtomic(path.join(dir, STATUS_FILE), JSON.stringify(status, null, 1) + '\n', { mode: 0o644, durable: false, mkdir: true });
 }
 
 export async function readStatus(dir: string): Promise<DaemonStatus | undefined> {

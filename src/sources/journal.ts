@@ -3,6 +3,7 @@
 // follows (systemd#26746), so we track cursors ourselves and restart with --after-cursor. If journalctl
 // exits it is started again with exponential backoff.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Backoff } from '../base/backoff.js';
 import { errorMessage } from '../errors.js';
 import { parseJournalEntry } from '../formats/index.js';
 import type { Logger } from '../log.js';
@@ -62,7 +63,7 @@ export function journalArgs(opts: Pick<JournalOptions, 'units' | 'kernel'>, from
 export class JournalSource {
   private child: ChildProcess | undefined;
   private stopped = false;
-  private failures = 0;
+  private backoff: Backoff | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private from: JournalStart = {};
   private readonly st: JournalStatus = { running: false, restarts: 0, entries: 0, badLines: 0 };
@@ -158,10 +159,10 @@ export class JournalSource {
 
   private exited(startedAt: number, why: string): void {
     if (this.stopped) return;
+    this.backoff ??= new Backoff({ baseMs: this.opts.restartMinMs, maxMs: this.opts.restartMaxMs, jitter: 'equal' });
     // A run that lasted a while was healthy: start the backoff over.
-    if (Date.now() - startedAt > 60_000) this.failures = 0;
-    const delay = Math.min(this.opts.restartMaxMs, this.opts.restartMinMs * 2 ** this.failures);
-    this.failures++;
+    if (Date.now() - startedAt > 60_000) this.backoff.reset();
+    const delay = this.backoff.next();
     this.st.restarts++;
     this.st.error = why;
     // A cursor journalctl cannot seek to (journal files vacuumed or replaced) would fail every restart:
