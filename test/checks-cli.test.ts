@@ -105,9 +105,10 @@ describe('ecs-triage check', () => {
   });
 
   it.each([
-    [['--warn-percent', '95', '--error-percent', '90'], /--warn-percent: warn threshold is above the error threshold/],
-    [['--max-log-size', 'lots'], /--max-log-size: not a size/],
-    [['--inode-error-percent', 'x'], /--inode-error-percent: not a number/],
+    [['--warn-percent', '95', '--error-percent', '90'], /--warn-percent: must not be above --error-percent \(90\)/],
+    [['--warn-percent', '95'], /--warn-percent: must not be above checks\.diskErrorPercent \(90\)/],
+    [['--max-log-size', 'lots'], /--max-log-size: expected a size such as 256k, 100m, 1g/],
+    [['--inode-error-percent', 'x'], /--inode-error-percent: expected a percentage/],
     [['--format', 'xml'], /argument 'xml' is invalid/],
     [['--root', '/nonexistent/host'], /--root \/nonexistent\/host: no such directory/],
   ])('usage error %j exits 2', async (args, message) => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { encodeEvent } from '../src/sinks/cloudwatch/event.js';
 import { createCloudWatchSink } from '../src/sinks/cloudwatch/index.js';
+import { buildConfig } from '../src/config.js';
 import { resolveIdentity, readEcsConfigCluster } from '../src/aws/identity.js';
 import { resolveRegion } from '../src/aws/clients.js';
 import { silentLogger } from '../src/log.js';
@@ -13,7 +14,7 @@ import { ConfigError } from '../src/errors.js';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
 import { ImdsServer } from './servers/imds.js';
 import { EcsIntrospectionServer } from './servers/ecs-introspection.js';
-import { TEST_CREDENTIALS, TEST_IDENTITY, makeEvent, testEnv } from './servers/cloudwatch-fixtures.js';
+import { TEST_CREDENTIALS, TEST_IDENTITY, makeEvent, testEnv, cwSettings } from './servers/cloudwatch-fixtures.js';
 
 const UNITS = new Set(['Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits', 'Percent', 'Count', 'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second', 'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None']);
 
@@ -186,7 +187,7 @@ describe('identity', () => {
   it('enriches shipped events and names the stream after the instance', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'cw-identity-state-'));
     const sink = await createCloudWatchSink({
-      config: { endpoint: logs.endpoint, flushIntervalMs: 50 },
+      config: cwSettings({ endpoint: logs.endpoint, flushIntervalMs: 50 }),
       stateDir,
       log: silentLogger,
       root,
@@ -204,7 +205,7 @@ describe('identity', () => {
     intro.metadata = { ...intro.metadata, ContainerInstanceArn: null };
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'cw-identity-late-'));
     const sink = await createCloudWatchSink({
-      config: { endpoint: logs.endpoint, flushIntervalMs: 50, logGroup: '/late' },
+      config: cwSettings({ endpoint: logs.endpoint, flushIntervalMs: 50, logGroup: '/late' }),
       stateDir,
       log: silentLogger,
       root,
@@ -225,12 +226,11 @@ describe('identity', () => {
     expect(JSON.parse(logs.events('/late')[0]!.message)).toMatchObject({ containerInstanceArn: arn });
   });
 
-  it('rejects invalid settings naming the key', async () => {
-    const base = { stateDir: root, log: silentLogger, identity: { ...TEST_IDENTITY }, env: testEnv() };
-    await expect(createCloudWatchSink({ ...base, config: { logGroup: 'bad name!' } })).rejects.toThrow(/cloudwatch\.logGroup/);
-    await expect(createCloudWatchSink({ ...base, config: { retentionDays: 10 } })).rejects.toThrow(ConfigError);
-    await expect(createCloudWatchSink({ ...base, config: { metricsNamespace: 'AWS/ECS' } })).rejects.toThrow(/metricsNamespace/);
-    const noRegion = { ...base, identity: { hostname: 'h' }, env: { ...testEnv(), AWS_REGION: '' } };
-    await expect(createCloudWatchSink({ ...noRegion, config: {} })).rejects.toThrow(/region/);
+  it('rejects a configuration CloudWatch would refuse, naming the key; no region is an error at start', async () => {
+    expect(() => buildConfig({ cloudwatch: { logGroup: 'bad name!' } })).toThrow(/cloudwatch\.logGroup/);
+    expect(() => buildConfig({ cloudwatch: { retentionDays: 10 } })).toThrow(ConfigError);
+    expect(() => buildConfig({ cloudwatch: { metricsNamespace: 'AWS/ECS' } })).toThrow(/metricsNamespace/);
+    const noRegion = { stateDir: root, log: silentLogger, identity: { hostname: 'h' }, env: { ...testEnv(), AWS_REGION: '' } };
+    await expect(createCloudWatchSink({ ...noRegion, config: cwSettings() })).rejects.toThrow(/region/);
   });
 });

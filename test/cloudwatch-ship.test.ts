@@ -10,7 +10,7 @@ import { shipReport, reportToEvents } from '../src/sinks/cloudwatch/ship.js';
 import { silentLogger } from '../src/log.js';
 import type { ScanReport } from '../src/types.js';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
-import { TEST_CREDENTIALS, TEST_IDENTITY, testEnv } from './servers/cloudwatch-fixtures.js';
+import { TEST_CREDENTIALS, TEST_IDENTITY, testEnv, cwSettings } from './servers/cloudwatch-fixtures.js';
 
 const run = promisify(execFile);
 let server: CloudWatchLogsServer;
@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 const opts = (stateDir: string) => ({
-  config: { endpoint: server.endpoint, region: 'eu-west-1', flushIntervalMs: 50 },
+  config: cwSettings({ endpoint: server.endpoint, region: 'eu-west-1', flushIntervalMs: 50 }),
   stateDir,
   log: silentLogger,
   identity: { ...TEST_IDENTITY },

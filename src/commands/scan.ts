@@ -1,7 +1,7 @@
 // `ecs-triage scan`: the incident report for one host.
 import type { Command } from 'commander';
 import { loadRuleSet } from '../classify/load.js';
-import { parseSince } from '../formats/time.js';
+import { parseTime } from '../base/grammar.js';
 import { createLogger } from '../log.js';
 import { renderText, toSummary } from '../report/text.js';
 import { runScan } from '../scan/run.js';
@@ -39,7 +39,7 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
       const rules = await loadRuleSet(flags.patterns);
       const report = await runScan({
         root: flags.root,
-        ...(flags.since ? { since: parseSince(flags.since)!, sinceText: flags.since } : {}),
+        ...(flags.since ? { since: parseTime(flags.since)!, sinceText: flags.since } : {}),
         rules,
         checks: flags.checks,
         checkOptions: { thresholds },

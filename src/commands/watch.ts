@@ -41,14 +41,7 @@ async function action(flags: WatchFlags, io: CommandIO, exit: ExitCodeSink): Pro
     stdout: io.stdout,
     runChecks: (host) =>
       runHostChecks(host, {
-        thresholds: {
-          diskWarnPercent: config.checks.diskWarnPercent,
-          diskErrorPercent: config.checks.diskErrorPercent,
-          inodeWarnPercent: config.checks.inodeWarnPercent,
-          inodeErrorPercent: config.checks.inodeErrorPercent,
-          maxLogBytes: config.checks.maxLogBytes,
-          maxLogFreeShare: config.checks.maxLogSharePercent / 100,
-        },
+        thresholds: config.checks,
       }),
   });
   await daemon.run();

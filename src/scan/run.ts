@@ -3,9 +3,9 @@
 import { stat } from 'node:fs/promises';
 import { LiteralPrefilter } from '../classify/prefilter.js';
 import type { RuleSet } from '../classify/ruleset.js';
-import { UsageError } from '../errors.js';
+import { defaultConfig } from '../config.js';
 import { parseJournalEntry, parseLine } from '../formats/index.js';
-import { makeHost, type Host } from '../host.js';
+import { requireHostRoot, type Host } from '../host.js';
 import type { Logger } from '../log.js';
 import { FindingCollector, sortReportFindings } from '../report/collect.js';
 import { discoverLogFiles, type LogFile } from '../sources/discover.js';
@@ -34,19 +34,8 @@ export interface ScanOptions {
 
 const JOURNAL_NOMINATE = Buffer.from(JOURNAL_BYTE_MESSAGE);
 
-export async function assertRoot(root: string): Promise<Host> {
-  let isDir = false;
-  try {
-    isDir = (await stat(root)).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isDir) throw new UsageError(`--root ${root}: no such directory`, { hint: 'pass the directory that stands for the host\'s / (default /)' });
-  return makeHost(root);
-}
-
 export async function runScan(opts: ScanOptions): Promise<ScanReport> {
-  const host = await assertRoot(opts.root);
+  const host = await requireHostRoot(opts.root);
   const { files, problems } = await discoverLogFiles(host);
   const collector = new FindingCollector();
   const sources: SourceSummary[] = [];
@@ -196,7 +185,7 @@ async function scanParallel(
 async function addHostChecks(report: ScanReport, host: Host, opts: ScanOptions): Promise<void> {
   try {
     const checks = await import('../checks/index.js');
-    const result = await checks.runHostChecks(host, opts.checkOptions ?? {});
+    const result = await checks.runHostChecks(host, opts.checkOptions ?? { thresholds: defaultConfig().checks });
     report.checks = result;
     const fromChecks = new FindingCollector();
     for (const f of result.findings) fromChecks.add(f);

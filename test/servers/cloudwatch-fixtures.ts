@@ -2,6 +2,8 @@
 // credentials, and a silent environment that never reaches a real AWS address.
 import type { TriageEvent } from '../../src/types.js';
 import type { Identity } from '../../src/aws/identity.js';
+import { defaultConfig } from '../../src/config.js';
+import type { CloudWatchSettings } from '../../src/sinks/cloudwatch/options.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDTESTTESTTESTTEST', secretAccessKey: 'test-secret-not-real' };
 
@@ -14,6 +16,11 @@ export const TEST_IDENTITY: Identity = {
   containerInstanceArn: 'arn:aws:ecs:eu-west-1:111122223333:container-instance/prod-web/0f1e2d3c4b5a69788796a5b4c3d2e1f0',
   hostname: 'ip-10-0-1-23',
 };
+
+/** The `cloudwatch` section with its defaults, and test values (e.g. a 50 ms flush, below the configurable minimum). */
+export function cwSettings(partial: Partial<CloudWatchSettings> = {}): CloudWatchSettings {
+  return { ...defaultConfig().cloudwatch, ...partial };
+}
 
 /** Environment for SDK clients in tests: dummy keys, IMDS off (never 169.254.169.254), no Node 20 warning. */
 export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

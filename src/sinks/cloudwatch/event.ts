@@ -5,7 +5,7 @@ import type { TriageEvent } from '../../types.js';
 import type { Identity } from '../../aws/identity.js';
 import { redact } from '../../redact.js';
 import { emfMembers } from './emf.js';
-import { MAX_MESSAGE_BYTES } from './limits.js';
+import { MAX_MESSAGE_BYTES } from '../../aws/logs-limits.js';
 
 export interface WireEvent {
   /** Epoch milliseconds. */

@@ -6,7 +6,6 @@ import type { ReportFinding, ScanReport, TriageEvent } from '../../types.js';
 import type { Identity } from '../../aws/identity.js';
 import type { Logger } from '../../log.js';
 import { createCloudWatchSink, type CloudWatchSinkOptions } from './index.js';
-import type { CloudWatchSettings, CloudWatchTuning } from './options.js';
 
 /** The sink's own options, less the spool name: a one-shot run always uses its own spool. */
 export type ShipOptions = Omit<CloudWatchSinkOptions, 'spoolName'>;

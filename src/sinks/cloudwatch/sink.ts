@@ -11,8 +11,8 @@ import { encodeEvent, type EncodeOptions, type WireEvent } from './event.js';
 import { planBatches, eventCost } from './batch.js';
 import type { Spool } from './spool.js';
 import { classifyFailure, type FailureKind, type LogsSender } from './sender.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './limits.js';
-import type { CloudWatchTuning, ResolvedCloudWatchSettings } from './options.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../aws/logs-limits.js';
+import type { CloudWatchSettings, CloudWatchTuning } from './options.js';
 
 export interface CloudWatchStats {
   delivered: number;
@@ -69,7 +69,7 @@ export class CloudWatchSink implements Sink {
   private readonly loopDone: Promise<void>;
 
   constructor(
-    readonly settings: ResolvedCloudWatchSettings,
+    readonly settings: CloudWatchSettings,
     private readonly tuning: CloudWatchTuning,
     readonly identity: Identity,
     private readonly client: CloudWatchLogsClient,

@@ -1,5 +1,6 @@
-// Every CloudWatch Logs API limit the sink obeys, in one place (facts sheet §1.2, §1.4, §2).
-// The batcher, the event encoder and the test server all read these, so a limit changes in one line.
+// Every CloudWatch Logs API limit ecs-triage obeys, in one place (facts sheet §1.2, §1.4, §2). The batcher,
+// the event encoder, the query pack, the configuration's validation and the test server all read these, so a
+// limit changes in one line.
 
 /** PutLogEvents: Σ UTF-8 bytes of every message + PER_EVENT_OVERHEAD_BYTES per event. Not adjustable. */
 export const MAX_BATCH_BYTES = 1_048_576;
@@ -28,6 +29,12 @@ export const TIME_WINDOW_MARGIN_MS = 10 * 60 * 1000;
 
 /** Log group names: 1–512 of letters, digits, `_ - / . #`, not starting with `aws/`. */
 export const LOG_GROUP_NAME_RE = /^[.\-_/#A-Za-z0-9]{1,512}$/;
+/** Why CloudWatch would refuse this log group name, or undefined. */
+export function logGroupNameProblem(name: string): string | undefined {
+  if (!LOG_GROUP_NAME_RE.test(name)) return 'a log group name is 1–512 of A-Z a-z 0-9 _ - / . #';
+  if (/^aws\//i.test(name)) return 'log group names starting with aws/ are reserved';
+  return undefined;
+}
 /** Log stream names: 1–512 chars without `:` or `*`. */
 export const LOG_STREAM_NAME_RE = /^[^:*]{1,512}$/;
 /** PutRetentionPolicy accepts only these day counts. */
@@ -38,6 +45,14 @@ export const RETENTION_DAYS = [
 /** EMF / CloudWatch metric API limits. */
 export const EMF_MAX_DIMENSION_VALUE_CHARS = 1024;
 export const EMF_MAX_NAMESPACE_CHARS = 255;
+
+/** Namespace rules of the metric API (1–255 chars, not starting with `:`, `AWS/` reserved). Returns a reason or undefined. */
+export function metricNamespaceProblem(ns: string): string | undefined {
+  if (ns.length < 1 || ns.length > EMF_MAX_NAMESPACE_CHARS) return `must be 1–${EMF_MAX_NAMESPACE_CHARS} characters`;
+  if (ns.startsWith(':')) return 'must not start with ":"';
+  if (/^aws\//i.test(ns)) return 'the AWS/ prefix is reserved for AWS services';
+  return undefined;
+}
 
 /** Logs Insights. */
 export const INSIGHTS_MAX_QUERY_CHARS = 10_000;
