@@ -32,15 +32,25 @@ export interface CheckRecord {
   category?: string;
 }
 
+/** The journal's entry: `since`, without a cursor, is where the journal starts; with one, the time of that entry (used if the cursor is refused). */
+export interface JournalCheckpoint {
+  cursor?: string;
+  since?: number;
+}
+
+/**
+ * The state file: an envelope with one entry per daemon source, under the source's `stateKey` (`files`,
+ * `journal`, `checks` — host-check states, so a restart neither repeats a report nor forgets to say
+ * "resolved" — and whatever later sources add). Each source validates its own entry.
+ */
 export interface DaemonState {
   version: typeof STATE_VERSION;
   createdAt: string;
   writtenAt?: string;
   files: FileCheckpoint[];
-  /** `since`: without a cursor, where the journal starts; with one, the time of that entry (used if the cursor is refused). */
-  journal?: { cursor?: string; since?: number };
-  /** Host-check states, so a restart neither repeats a report nor forgets to say "resolved". */
+  journal?: JournalCheckpoint;
   checks?: Record<string, CheckRecord>;
+  [stateKey: string]: unknown;
 }
 
 export class StateWriteError extends TriageError {
@@ -58,23 +68,26 @@ export function emptyState(now = new Date()): DaemonState {
   return { version: STATE_VERSION, createdAt: now.toISOString(), files: [] };
 }
 
-function validState(v: unknown): v is DaemonState {
-  if (v === null || typeof v !== 'object') return false;
-  const s = v as Partial<DaemonState>;
-  if (s.version !== STATE_VERSION || !Array.isArray(s.files)) return false;
-  return s.files.every(
-    (f) =>
-      f !== null &&
-      typeof f === 'object' &&
-      typeof f.path === 'string' &&
-      typeof f.dev === 'string' &&
-      typeof f.ino === 'string' &&
-      typeof f.fp === 'string' &&
-      Number.isInteger(f.fpLen) &&
-      Number.isInteger(f.offset) &&
-      f.offset >= 0,
+export function validFileCheckpoints(v: unknown): v is FileCheckpoint[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (f: Partial<FileCheckpoint> | null) =>
+        f !== null &&
+        typeof f === 'object' &&
+        typeof f.path === 'string' &&
+        typeof f.dev === 'string' &&
+        typeof f.ino === 'string' &&
+        typeof f.fp === 'string' &&
+        Number.isInteger(f.fpLen) &&
+        Number.isInteger(f.offset) &&
+        f.offset! >= 0
+    )
   );
 }
+
+/** Checks one entry of the state file; an entry that is present must be valid. */
+export type EntryValidator = (entry: unknown) => boolean;
 
 export interface LoadResult {
   state: DaemonState;
@@ -90,6 +103,8 @@ export class CheckpointStore {
   constructor(
     readonly dir: string,
     private readonly log: Logger,
+    /** Validators by state key; `files` is always checked. */
+    private readonly validators: Readonly<Record<string, EntryValidator>> = {},
   ) {
     this.file = path.join(dir, STATE_FILE);
     this.tmp = tempPathOf(this.file);
@@ -129,11 +144,18 @@ export class CheckpointStore {
     }
     try {
       const parsed: unknown = JSON.parse(text);
-      if (validState(parsed)) return { exists: true, state: parsed };
+      if (this.valid(parsed)) return { exists: true, state: parsed };
       return { exists: true, problem: `not a version ${STATE_VERSION} state file` };
     } catch (err) {
       return { exists: true, problem: `not valid JSON (${errorMessage(err)})` };
     }
+  }
+
+  private valid(v: unknown): v is DaemonState {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+    const s = v as Record<string, unknown>;
+    if (s.version !== STATE_VERSION || !validFileCheckpoints(s.files)) return false;
+    return Object.entries(this.validators).every(([key, ok]) => s[key] === undefined || ok(s[key]));
   }
 
   /** Atomic write. Throws StateWriteError (e.g. ENOSPC); the caller keeps the state in memory and retries. */

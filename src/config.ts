@@ -115,6 +115,8 @@ export interface LoadedConfig {
   config: TriageConfig;
   /** The file read, if any. */
   file?: string;
+  /** What was written for each key (file or flag), before resolution: `2h` stays `2h` however late it is read. */
+  inputs: Record<string, unknown>;
 }
 
 /**
@@ -146,7 +148,12 @@ export async function loadConfig(opts: { file?: string; overrides?: Record<strin
   // The environment sits between the file and the flags.
   if (env.ECS_TRIAGE_LOG_LEVEL && overrides.logLevel === undefined) overrides.logLevel = env.ECS_TRIAGE_LOG_LEVEL;
   const config = buildConfig(raw, overrides, text !== undefined ? file : undefined);
-  return text !== undefined ? { config, file } : { config };
+  const inputs: Record<string, unknown> = {};
+  for (const { key } of KEYS) {
+    const v = overrides[key] ?? (raw !== null && typeof raw === 'object' ? getPath(raw as Record<string, unknown>, key) : undefined);
+    if (v !== undefined) inputs[key] = v;
+  }
+  return text !== undefined ? { config, file, inputs } : { config, inputs };
 }
 
 /** The file sink's path once defaults are applied. */
@@ -154,13 +161,39 @@ export function fileSinkPath(cfg: TriageConfig): string {
   return cfg.fileSink.path ?? path.join(cfg.stateDir, 'events.jsonl');
 }
 
-/** Keys whose values differ between two configurations, with when each takes effect. */
-export function changedKeys(before: TriageConfig, after: TriageConfig): Array<{ key: string; reload: Reload }> {
+/**
+ * Keys whose values differ between two configurations, with when each takes effect. With the inputs of both,
+ * a key written the same way is unchanged even when it resolves differently (`start.since: 2h` read later).
+ */
+export function changedKeys(
+  before: TriageConfig,
+  after: TriageConfig,
+  inputs?: { before: Record<string, unknown>; after: Record<string, unknown> },
+): Array<{ key: string; reload: Reload }> {
   const out: Array<{ key: string; reload: Reload }> = [];
   for (const { key, spec } of KEYS) {
+    if (inputs && inputs.before[key] !== undefined && JSON.stringify(inputs.before[key]) === JSON.stringify(inputs.after[key])) continue;
     const a = getPath(before as unknown as Record<string, unknown>, key);
     const b = getPath(after as unknown as Record<string, unknown>, key);
     if (JSON.stringify(a) !== JSON.stringify(b)) out.push({ key, reload: spec.reload });
   }
   return out;
+}
+
+/** `current` with every key that SIGHUP applies taken from `next`; the others keep their running values. */
+export function applyLive(current: TriageConfig, next: TriageConfig): TriageConfig {
+  const out = structuredClone(current) as unknown as Record<string, unknown>;
+  for (const { key, spec } of KEYS) {
+    if (spec.reload !== 'live') continue;
+    const v = getPath(next as unknown as Record<string, unknown>, key);
+    if (v === undefined) deletePath(out, key);
+    else setPath(out, key, structuredClone(v));
+  }
+  return out as unknown as TriageConfig;
+}
+
+function deletePath(obj: Record<string, unknown>, key: string): void {
+  const parts = key.split('.');
+  const parent = parts.length === 1 ? obj : (getPath(obj, parts.slice(0, -1).join('.')) as Record<string, unknown> | undefined);
+  if (parent) delete parent[parts[parts.length - 1]!];
 }
