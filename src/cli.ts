@@ -5,6 +5,7 @@ import { EXIT, type CommandIO } from './commands/command.js';
 import { fsReason, TriageError } from './errors.js';
 import { VERSION } from './version.js';
 import { isMainThread } from 'node:worker_threads';
+import { processEnv } from './env.js';
 
 export function buildProgram(io: CommandIO, exit: { code: number }): Command {
   const program = new Command();
@@ -66,7 +67,7 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
 // Run when executed directly (node dist/ecs-triage.mjs, or the bin).
 const invokedDirectly = isMainThread && process.argv[1] !== undefined && /(?:cli\.[cm]?[jt]s|ecs-triage(?:\.mjs)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
-  if (process.env.ECS_TRIAGE_RUSAGE) {
+  if (processEnv().ECS_TRIAGE_RUSAGE) {
     // For the benchmark: the peak RSS the kernel saw, written where the report is not.
     process.on('exit', () => process.stderr.write(`rusage ${JSON.stringify({ ...process.resourceUsage(), memory: process.memoryUsage() })}\n`));
   }

@@ -66,15 +66,6 @@ export class RuleSetError extends TriageError {
   }
 }
 
-/** A log source could not be read. Never fatal for a whole scan: it becomes a reported problem. */
-export class SourceError extends TriageError {
-  readonly file: string;
-  constructor(file: string, message: string, details: ErrorDetails = {}) {
-    super(`${file}: ${message}`, { code: 'ESOURCE', ...details });
-    this.file = file;
-  }
-}
-
 /** An AWS call failed after retries. */
 export class AwsError extends TriageError {
   readonly operation: string;

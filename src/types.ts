@@ -98,6 +98,15 @@ export interface LogRecord {
 /** Fields extracted by a rule's named groups, then parsed (image references split, ARNs read). */
 export type Fields = Record<string, string | number | boolean>;
 
+declare const REDACTED: unique symbol;
+/**
+ * Text that went through redaction. Only the constructors in src/redacted.ts make it; every text field of
+ * what leaves the host (TriageEvent, ReportFinding) has this type, so skipping redaction does not compile.
+ */
+export type Redacted = string & { readonly [REDACTED]: true };
+/** Fields with every text value redacted. */
+export type RedactedFields = Record<string, Redacted | number | boolean>;
+
 /** A classified line or a host-check result. */
 export interface Finding {
   ruleId: string;
@@ -132,17 +141,17 @@ export interface TriageEvent {
   category: Category;
   severity: Severity;
   ruleId: string;
-  title: string;
+  title: Redacted;
   count: number;
   /** ISO-8601 UTC. */
   firstSeen: string;
   lastSeen: string;
   source: string;
-  file?: string;
-  message: string;
-  line?: string;
-  hint?: string;
-  fields: Fields;
+  file?: Redacted;
+  message: Redacted;
+  line?: Redacted;
+  hint?: Redacted;
+  fields: RedactedFields;
 }
 
 export interface SinkHealth {
@@ -168,27 +177,28 @@ export interface Sink {
 
 // ---- The scan report (JSON schema `ecs-triage/scan-report`, version 1; see README) ----
 
+/** One cause in the report. Every text is Redacted: it is built in report/collect.ts, where redaction happens. */
 export interface ReportFinding {
   category: Category;
   ruleId: string;
   severity: Severity;
-  title: string;
+  title: Redacted;
   count: number;
   firstSeen?: string;
   lastSeen?: string;
-  images: string[];
-  tasks: string[];
-  containers: string[];
-  registries: string[];
+  images: Redacted[];
+  tasks: Redacted[];
+  containers: Redacted[];
+  registries: Redacted[];
   /** Fields of the representative line. */
-  fields: Fields;
-  example: { file?: string; line?: number; text: string; time?: string };
-  causes: string[];
-  remediation: string[];
+  fields: RedactedFields;
+  example: { file?: Redacted; line?: number; text: Redacted; time?: string };
+  causes: Redacted[];
+  remediation: Redacted[];
   alternatives?: string[];
-  secondary?: { category: Category; ruleId: string; title: string };
+  secondary?: { category: Category; ruleId: string; title: Redacted };
   /** Host state that explains the finding (e.g. the filesystem behind `no space left on device`). */
-  context?: string[];
+  context?: Redacted[];
 }
 
 export interface SourceSummary {

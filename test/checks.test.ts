@@ -7,10 +7,10 @@ import { statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeHost } from '../src/host.js';
-import { ConfigError } from '../src/errors.js';
 import type { ReportFinding } from '../src/types.js';
 import { correlateDiskFull, renderChecksText, runHostChecks, type HostCheckReport } from '../src/checks/index.js';
 import { defaultConfig } from '../src/config.js';
+import { redacted, redactedFields } from '../src/redacted.js';
 import { containerId, ecsLabels, statfsMount, writeContainer } from './checks-helpers.js';
 
 let root: string;
@@ -40,14 +40,14 @@ function diskFull(fields: Record<string, string> = {}): ReportFinding {
     category: 'disk_full',
     ruleId: 'docker-no-space-left',
     severity: 'error',
-    title: 'No space left on device',
+    title: redacted('No space left on device'),
     count: 3,
     images: [],
     tasks: [],
     containers: [],
     registries: [],
-    fields,
-    example: { text: 'write /var/lib/docker/tmp/GetImageBlob1: no space left on device' },
+    fields: redactedFields(fields),
+    example: { text: redacted('write /var/lib/docker/tmp/GetImageBlob1: no space left on device') },
     causes: [],
     remediation: [],
   };

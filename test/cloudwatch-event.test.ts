@@ -5,6 +5,9 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeEvent } from '../src/sinks/cloudwatch/event.js';
+import { toEvent } from '../src/events.js';
+import { redacted, redactedFields } from '../src/redacted.js';
+import type { Finding } from '../src/types.js';
 import { createCloudWatchSink } from '../src/sinks/cloudwatch/index.js';
 import { buildConfig } from '../src/config.js';
 import { resolveIdentity, readEcsConfigCluster } from '../src/aws/identity.js';
@@ -100,11 +103,17 @@ describe('event schema v1 and EMF', () => {
     expect(JSON.parse(off.message)).not.toHaveProperty('Findings');
   });
 
-  it('redacts secrets in every text field before the event leaves', () => {
-    const ev = makeEvent(4);
-    ev.line = 'level=error msg="docker login failed" error="Get https://AWS:eyJwYXlsb2FkIjoiZXhhbXBsZSJ9@111122223333.dkr.ecr.eu-west-1.amazonaws.com/v2/: denied" key=AKIAIOSFODNN7EXAMPLE';
-    ev.message = 'Authorization: Basic QVdTOnNlY3JldHBhc3N3b3Jk rejected';
-    ev.fields.detail = 'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  it('an event is redacted where it is built, and an unredacted string does not compile into one', () => {
+    const finding: Finding = {
+      ruleId: 'ecr-login', category: 'registry_auth_denied', severity: 'error', title: 'Authorization: Basic QVdTOnNlY3JldHBhc3N3b3Jk rejected',
+      fields: { detail: 'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }, causes: [], remediation: ['docker login -p eyJwYXlsb2FkIjoiZXhhbXBsZSJ9 registry'],
+      source: 'ecs-agent', origin: { file: '/var/log/ecs/ecs-agent.log' },
+      line: 'level=error msg="docker login failed" error="Get https://AWS:eyJwYXlsb2FkIjoiZXhhbXBsZSJ9@111122223333.dkr.ecr.eu-west-1.amazonaws.com/v2/: denied" key=AKIAIOSFODNN7EXAMPLE',
+    };
+    const ev = toEvent(finding, { kind: 'finding', id: 'e1', count: 1, firstSeen: 0, lastSeen: 0 });
+    // @ts-expect-error the compiler refuses text that did not go through redaction
+    ev.line = finding.line;
+    ev.line = redacted(finding.line);
     const w = encodeEvent(ev, TEST_IDENTITY, { namespace: 'ECSTriage', emf: true });
     for (const secret of ['eyJwYXlsb2FkIjoiZXhhbXBsZSJ9', 'AKIAIOSFODNN7EXAMPLE', 'QVdTOnNlY3JldHBhc3N3b3Jk', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']) {
       expect(w.message).not.toContain(secret);
@@ -114,7 +123,7 @@ describe('event schema v1 and EMF', () => {
 
   it('does not let classifier fields overwrite schema fields', () => {
     const ev = makeEvent(5);
-    ev.fields = { category: 'oom', instanceId: 'i-fake', _aws: 'x', image: 'nginx:1' };
+    ev.fields = redactedFields({ category: 'oom', instanceId: 'i-fake', _aws: 'x', image: 'nginx:1' });
     const o = JSON.parse(encodeEvent(ev, TEST_IDENTITY, { namespace: 'N', emf: true }).message) as Record<string, unknown>;
     expect(o.category).toBe('network_timeout');
     expect(o.instanceId).toBe('i-0abc123def4567890');

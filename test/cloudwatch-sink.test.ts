@@ -8,7 +8,7 @@ import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
 import { TEST_CREDENTIALS, TEST_IDENTITY, makeEvent, testEnv, cwSettings } from './servers/cloudwatch-fixtures.js';
 import { createCloudWatchSink, type CloudWatchSink } from '../src/sinks/cloudwatch/index.js';
 import { eventCost } from '../src/sinks/cloudwatch/batch.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../src/aws/logs-limits.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../src/cloudwatch-limits.js';
 import { silentLogger } from '../src/log.js';
 
 const FAST = { retryBaseMs: 20, retryMaxMs: 200, connectTimeoutMs: 500, requestTimeoutMs: 1000, sdkMaxAttempts: 1, credentials: TEST_CREDENTIALS };

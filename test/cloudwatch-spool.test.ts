@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Spool, SpoolLockedError } from '../src/sinks/cloudwatch/spool.js';
 import { silentLogger } from '../src/log.js';
-import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from '../src/aws/logs-limits.js';
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from '../src/cloudwatch-limits.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

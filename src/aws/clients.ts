@@ -4,6 +4,7 @@
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { AwsError, ConfigError, errorMessage } from '../errors.js';
 import type { Identity } from './identity.js';
+import { processEnv } from '../env.js';
 
 export interface ClientOptions {
   region: string;
@@ -56,7 +57,7 @@ export async function createLogsClient(opts: ClientOptions): Promise<CloudWatchL
  * A Logs client for the interactive commands (`queries`, `insights`): region from the flag, the environment,
  * or (on an EC2 host) IMDS with a short timeout.
  */
-export async function commandLogsClient(flags: { region?: string; endpoint?: string }, env: NodeJS.ProcessEnv = process.env): Promise<CloudWatchLogsClient> {
+export async function commandLogsClient(flags: { region?: string; endpoint?: string }, env: NodeJS.ProcessEnv = processEnv()): Promise<CloudWatchLogsClient> {
   let region = resolveRegion(flags.region, env);
   if (!region) {
     const { resolveIdentity } = await import('./identity.js');

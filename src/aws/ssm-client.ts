@@ -2,6 +2,7 @@
 // call AWS do not pay for the SDK at start-up.
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import { processEnv, silenceSdkNodeVersionWarning } from '../env.js';
 
 export interface FleetClientOptions {
   region?: string;
@@ -21,7 +22,7 @@ export interface FleetClients {
 }
 
 /** Reads the endpoint overrides from the environment the way the SDK names them, so it works on any SDK release. */
-export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<FleetClientOptions, 'ssmEndpoint' | 'ecsEndpoint'> {
+export function endpointsFromEnv(env: NodeJS.ProcessEnv = processEnv()): Pick<FleetClientOptions, 'ssmEndpoint' | 'ecsEndpoint'> {
   const out: Pick<FleetClientOptions, 'ssmEndpoint' | 'ecsEndpoint'> = {};
   const ssm = env.AWS_ENDPOINT_URL_SSM ?? env.AWS_ENDPOINT_URL;
   const ecs = env.AWS_ENDPOINT_URL_ECS ?? env.AWS_ENDPOINT_URL;
@@ -32,7 +33,7 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Pick<Fle
 
 export async function createFleetClients(opts: FleetClientOptions = {}): Promise<FleetClients> {
   // Node 20 makes the SDK print a support warning on every client; the README says to prefer Node 22.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  silenceSdkNodeVersionWarning();
   const [{ SSMClient }, { ECSClient }, { NodeHttpHandler }] = await Promise.all([
     import('@aws-sdk/client-ssm'),
     import('@aws-sdk/client-ecs'),

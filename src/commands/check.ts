@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { requireHostRoot } from '../host.js';
-import { redact } from '../redact.js';
+import { redacted } from '../redacted.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import { DEFAULT_TOP, failsAt, renderChecksText, runHostChecks, thresholdsOf, type Thresholds } from '../checks/index.js';
 import { buildConfig, keySpec } from '../config.js';
@@ -49,7 +49,7 @@ async function action(flags: CheckFlags, io: CommandIO, exit: ExitCodeSink): Pro
   if (top === undefined || !Number.isInteger(top) || top < 0) throw new UsageError(`--top: must be a whole number, got ${JSON.stringify(flags.top)}`);
   const report = await runHostChecks(await requireHostRoot(flags.root), { thresholds, top });
   const text = flags.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderChecksText(report);
-  io.stdout.write(redact(text));
+  io.stdout.write(redacted(text));
   exit.set(flags.failOn !== 'never' && failsAt(report, flags.failOn) ? EXIT.findings : EXIT.ok);
 }
 

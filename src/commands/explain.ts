@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { loadRuleSet } from '../classify/load.js';
 import { parseLine } from '../formats/index.js';
-import { redact, redactAndCut, redactFields } from '../redact.js';
+import { redacted, redactedCut, redactFinding } from '../redacted.js';
 import type { Finding } from '../types.js';
 import type { RegisterCommand } from './command.js';
 import { choice } from './options.js';
@@ -19,8 +19,7 @@ export const registerExplain: RegisterCommand = (program: Command, io) => {
       const lines = words.length > 0 ? [words.join(' ')] : (await readAll(io.stdin)).split(/\r?\n/).filter((l) => l.trim() !== '');
       const results = lines.map((line) => ({ line, finding: rules.classify(parseLine(line.trim(), { source: 'unknown' })) }));
       if (flags.format === 'json') {
-        const safe = (f: Finding): Finding => ({ ...f, line: redact(f.line), fields: redactFields(f.fields) });
-        io.stdout.write(JSON.stringify(results.map(({ line, finding }) => ({ line: redact(line), diagnosis: finding ? safe(finding) : null })), null, 2) + '\n');
+        io.stdout.write(JSON.stringify(results.map(({ line, finding }) => ({ line: redacted(line), diagnosis: finding ? redactFinding(finding) : null })), null, 2) + '\n');
         return;
       }
       const found = results.filter((r) => r.finding);
@@ -38,8 +37,8 @@ function explainOne(line: string, f: Finding): string {
   l.push(`  category: ${f.category} (rule ${f.ruleId}, severity ${f.severity})`);
   if (f.secondary) l.push(`  inner cause: ${f.secondary.category} — ${f.secondary.title}`);
   const fields = Object.entries(f.fields).filter(([, v]) => v !== '' && v !== undefined);
-  if (fields.length > 0) l.push(`  details: ${fields.map(([k, v]) => `${k}=${redact(String(v))}`).join(' ')}`);
-  l.push(`  from: ${redactAndCut(line, 300, '...')}`);
+  if (fields.length > 0) l.push(`  details: ${fields.map(([k, v]) => `${k}=${redacted(String(v))}`).join(' ')}`);
+  l.push(`  from: ${redactedCut(line, 300, '...')}`);
   l.push('  why this happens:');
   for (const c of f.causes) l.push(`    - ${c}`);
   l.push('  what to do:');

@@ -6,6 +6,7 @@ import { UsageError } from '../errors.js';
 import { SEVERITIES } from '../types.js';
 import { formatChoice, parseFailOn, parseIntervalOption, parseTimeoutOption, type FailOn } from './options.js';
 import { createLogger } from '../log.js';
+import { processEnv } from '../env.js';
 
 const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
@@ -56,7 +57,7 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
       const timeout = Math.round(opts.timeout / 1000);
       if (timeout < 5 || timeout > 172_800) throw new UsageError('--timeout: between 5s and 48h (SSM accepts 5 to 172800 seconds)');
       if (opts.pollInterval < 10) throw new UsageError('--poll-interval: at least 10ms');
-      const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+      const region = opts.region ?? processEnv().AWS_REGION ?? processEnv().AWS_DEFAULT_REGION;
       if (!region) throw new UsageError('no AWS Region', { hint: 'pass --region or set AWS_REGION' });
 
       const [{ createFleetClients, endpointsFromEnv }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([

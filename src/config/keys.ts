@@ -3,7 +3,7 @@
 // defaults, the command-line threshold flags of `check`/`scan` and the README's reference table all come
 // from here (src/config.ts, src/config/docs.ts). Order is the order of the README table.
 import path from 'node:path';
-import { LOG_STREAM_NAME_RE, logGroupNameProblem, metricNamespaceProblem, RETENTION_DAYS } from '../aws/logs-limits.js';
+import { LOG_STREAM_NAME_RE, logGroupNameProblem, metricNamespaceProblem, RETENTION_DAYS } from '../cloudwatch-limits.js';
 import { LOG_SOURCES, type RecordSource } from '../types.js';
 import { bool, duration, filePath, integer, list, listOf, oneOf, percent, records, size, text, time, type Resolved } from './schema.js';
 

@@ -62,7 +62,6 @@ export class FileSources implements DaemonSource<FileCheckpoint[]> {
       const tailer = new FileTailer<Cursor>(
         {
           path: target.path,
-          source: target.source,
           maxLineBytes: this.cfg.maxLineBytes,
           readChunkBytes: this.cfg.readChunkBytes,
           partialLineTimeoutMs: this.cfg.partialLineTimeoutMs,

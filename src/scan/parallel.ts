@@ -10,10 +10,11 @@ import type { FindingCollector, GroupSnapshot } from '../report/collect.js';
 import type { FormatName } from '../formats/index.js';
 import type { Finding, LogSourceKind } from '../types.js';
 import type { FileScanStats } from '../sources/file-scan.js';
+import { processEnv } from '../env.js';
 
 declare const __SCAN_WORKER_SOURCE__: string | undefined;
 /** Below this a file is scanned on the main thread: starting workers costs more than it saves. */
-export const PARALLEL_MIN_BYTES = Number(process.env.ECS_TRIAGE_PARALLEL_MIN_BYTES ?? 64 << 20);
+export const PARALLEL_MIN_BYTES = Number(processEnv().ECS_TRIAGE_PARALLEL_MIN_BYTES ?? 64 << 20);
 
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 };
 
@@ -42,7 +43,7 @@ export function workerSource(): string | undefined {
 
 export function workerCount(): number {
   const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(4, Number(process.env.ECS_TRIAGE_SCAN_WORKERS ?? n)));
+  return Math.max(1, Math.min(4, Number(processEnv().ECS_TRIAGE_SCAN_WORKERS ?? n)));
 }
 
 export interface RangeResult {

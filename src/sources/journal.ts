@@ -8,6 +8,7 @@ import { errorMessage } from '../errors.js';
 import { parseJournalEntry } from '../formats/index.js';
 import type { Logger } from '../log.js';
 import type { LogRecord } from '../types.js';
+import { processEnv } from '../env.js';
 
 export interface JournalOptions {
   command: string;
@@ -93,7 +94,7 @@ export class JournalSource {
     const startedAt = Date.now();
     let child: ChildProcess;
     try {
-      child = spawn(this.opts.command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.opts.env ?? process.env });
+      child = spawn(this.opts.command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.opts.env ?? processEnv() });
     } catch (err) {
       this.exited(startedAt, errorMessage(err));
       return;

@@ -1,6 +1,6 @@
 // CloudWatch Embedded Metric Format metadata (facts sheet §2): CloudWatch turns each shipped event into a
 // `Findings` data point, by [Cluster, Category] and by [Category], without any PutMetricData call.
-import { EMF_MAX_DIMENSION_VALUE_CHARS } from '../../aws/logs-limits.js';
+import { EMF_MAX_DIMENSION_VALUE_CHARS } from '../../cloudwatch-limits.js';
 
 export const METRIC_NAME = 'Findings';
 export const DIMENSION_CLUSTER = 'Cluster';

@@ -11,7 +11,7 @@ import { encodeEvent, type EncodeOptions, type WireEvent } from './event.js';
 import { planBatches, eventCost } from './batch.js';
 import type { Spool } from './spool.js';
 import { classifyFailure, type FailureKind, type LogsSender } from './sender.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../aws/logs-limits.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../cloudwatch-limits.js';
 import type { CloudWatchSettings, CloudWatchTuning } from './options.js';
 
 export interface CloudWatchStats {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { TriageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { WireEvent } from './event.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from '../../aws/logs-limits.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from '../../cloudwatch-limits.js';
 import { writeFileAtomic, syncDirectory } from '../../base/atomic-write.js';
 import { acquireLock } from '../../base/lock.js';
 
