@@ -175,7 +175,7 @@ export interface Sink {
   health(): SinkHealth;
 }
 
-// ---- The scan report (JSON schema `ecs-triage/scan-report`, version 1; see README) ----
+// ---- Parts of the scan report (its root, ScanReport, is in src/report/schema.ts; see README) ----
 
 /** One cause in the report. Every text is Redacted: it is built in report/collect.ts, where redaction happens. */
 export interface ReportFinding {
@@ -216,22 +216,6 @@ export interface SourceSummary {
 export interface Problem {
   file?: string;
   reason: string;
-}
-
-export interface ScanReport {
-  schema: 'ecs-triage/scan-report';
-  schemaVersion: 1;
-  tool: { name: 'ecs-triage'; version: string };
-  generatedAt: string;
-  root: string;
-  since?: string;
-  /** Highest severity among findings, or `ok`. */
-  status: 'ok' | Severity;
-  findings: ReportFinding[];
-  sources: SourceSummary[];
-  problems: Problem[];
-  /** Host checks (disk, inodes, container logs); absent with --no-checks. */
-  checks?: unknown;
 }
 
 /** The compact form (`scan --format summary`) that fits SSM's 24,000-character output limit. */

@@ -1,14 +1,12 @@
 // `ecs-triage check` as a real process over the fixture hosts and temp roots: text, JSON, thresholds,
 // exit codes, and a permission error seen by an unprivileged user.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostCheckReport } from '../src/checks/index.js';
-import { ecsLabels, writeContainer } from './checks-helpers.js';
+import { ecsLabels, runCli, writeContainer } from './helpers/index.js';
 
-const CLI = path.resolve('dist/ecs-triage.mjs');
 const HOSTS = path.resolve('fixtures/hosts');
 
 interface Run {
@@ -17,13 +15,9 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], opts: { uid?: number; gid?: number } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { ...opts, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function run(args: string[], opts: { uid?: number; gid?: number } = {}): Promise<Run> {
+  const r = await runCli(args, opts);
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 async function json(args: string[]): Promise<{ code: number; report: HostCheckReport }> {

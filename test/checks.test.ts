@@ -11,7 +11,7 @@ import type { ReportFinding } from '../src/types.js';
 import { correlateDiskFull, renderChecksText, runHostChecks, type HostCheckReport } from '../src/checks/index.js';
 import { defaultConfig } from '../src/config.js';
 import { redacted, redactedFields } from '../src/redacted.js';
-import { containerId, ecsLabels, statfsMount, writeContainer } from './checks-helpers.js';
+import { containerId, ecsLabels, statfsMount, writeContainer } from './helpers/index.js';
 
 let root: string;
 let containers: string;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildConfig, changedKeys, defaultConfig, KEYS, keySpec, loadConfig } from '../src/config.js';
 import { withReference } from '../src/config/docs.js';
-import { tmp } from './watch-helpers.js';
+import { tmp } from './helpers/index.js';
 
 const MiB = 1024 ** 2;
 
@@ -37,8 +37,17 @@ describe('config', () => {
     const week = buildConfig(undefined, { 'start.since': '1w' }).start.since!;
     expect(week).toBeGreaterThanOrEqual(before - 7 * 86_400_000 - 1000);
     expect(week).toBeLessThanOrEqual(Date.now() - 7 * 86_400_000);
-    expect(buildConfig({ start: { since: '2026-11-23T09:00:00' } }).start.since).toBe(Date.parse('2026-11-23T09:00:00Z'));
-    expect(buildConfig({ start: { since: '2026-11-23 09:00' } }).start.since).toBe(Date.parse('2026-11-23T09:00:00Z'));
+    // In a zone far from UTC, so a local-time reading would show (Node applies a TZ set at run time).
+    const tz = process.env.TZ;
+    process.env.TZ = 'Pacific/Auckland';
+    try {
+      expect(new Date(Date.parse('2026-11-23T09:00:00')).getUTCHours()).not.toBe(9);
+      expect(buildConfig({ start: { since: '2026-11-23T09:00:00' } }).start.since).toBe(Date.parse('2026-11-23T09:00:00Z'));
+      expect(buildConfig({ start: { since: '2026-11-23 09:00' } }).start.since).toBe(Date.parse('2026-11-23T09:00:00Z'));
+    } finally {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    }
   });
 
   it.each([

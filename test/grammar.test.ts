@@ -1,6 +1,7 @@
 // One grammar for every flag and config key: durations, points in time, sizes (src/base/grammar.ts).
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatSize, parseDuration, parseSize, parseTime } from '../src/base/grammar.js';
+import { FIXTURE_HOSTS, runCliSync } from './helpers/index.js';
 
 const KiB = 1024;
 const MiB = 1024 ** 2;
@@ -63,5 +64,36 @@ describe('sizes (Docker syntax: binary multiples)', () => {
   it.each(['', 'ten', '-1', '1x', '1.2.3m', 'MiB', '1e6'])('rejects %j', (text) => expect(parseSize(text)).toBeUndefined());
   it('prints the shortest exact spelling', () => {
     expect([256 * KiB, 100 * MiB, GiB, 1000, 10 * MiB].map(formatSize)).toEqual(['256KiB', '100MiB', '1GiB', '1000', '10MiB']);
+  });
+});
+
+describe('flags read with the same grammar in every command', () => {
+  const fleet = (...args: string[]) => runCliSync(['fleet', 'scan', '--cluster', 'prod', ...args], { isolated: true });
+  it('fleet --fail-on never is accepted; --timeout takes a duration or bare seconds', () => {
+    // No Region in an isolated environment: the flags parsed, the command then stops there.
+    for (const args of [['--fail-on', 'never'], ['--timeout', '10m'], ['--timeout', '600'], ['--poll-interval', '500ms']]) {
+      const r = fleet(...args);
+      expect(r.stderr, args.join(' ')).toMatch(/no AWS Region/);
+      expect(r.code).toBe(2);
+    }
+    expect(fleet('--timeout', 'soon').stderr).toMatch(/--timeout.*expected a duration such as 90s, 10m or 1h/);
+    expect(fleet('--timeout', '2s').stderr).toMatch(/--timeout: between 5s and 48h/);
+  });
+
+  it('--format text everywhere; `table` is still accepted where it was the name', () => {
+    const text = runCliSync(['queries', 'list', '--format', 'text']);
+    expect(text.code).toBe(0);
+    expect(runCliSync(['queries', 'list', '--format', 'table']).stdout).toBe(text.stdout);
+    expect(runCliSync(['queries', 'list']).stdout).toBe(text.stdout);
+  });
+
+  it('scan --since takes weeks and zone-less timestamps as UTC', () => {
+    const root = `${FIXTURE_HOSTS}/ecr-auth-denied`;
+    const week = runCliSync(['scan', '--root', root, '--since', '1w', '--format', 'json', '--no-checks', '--fail-on', 'never']);
+    expect(week.code).toBe(0);
+    const at = runCliSync(['scan', '--root', root, '--since', '2026-11-23 10:00', '--format', 'json', '--no-checks', '--fail-on', 'never']);
+    const utc = runCliSync(['scan', '--root', root, '--since', '2026-11-23T10:00:00Z', '--format', 'json', '--no-checks', '--fail-on', 'never']);
+    const counts = (out: string): number[] => (JSON.parse(out) as { findings: Array<{ count: number }> }).findings.map((f) => f.count);
+    expect(counts(at.stdout)).toEqual(counts(utc.stdout));
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireLock, type LockHolder } from '../src/base/lock.js';
 import { liveness, selfRef } from '../src/base/process-identity.js';
 import { REPO } from './helpers/cli.js';
-import { ready, startDaemon, tmp, waitFor, writeConfig } from './watch-helpers.js';
+import { ready, startDaemon, tmp, waitFor, writeConfig } from './helpers/index.js';
 
 const busy = (h: LockHolder): Error => Object.assign(new Error(`held by ${h.pid}`), { holder: h });
 const children: ChildProcess[] = [];

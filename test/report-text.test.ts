@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderText, TEXT_BUDGET, toSummary } from '../src/report/text.js';
-import type { ReportFinding, ScanReport } from '../src/types.js';
+import type { ReportFinding } from '../src/types.js';
+import type { ScanReport } from '../src/report/schema.js';
 import { redacted as r, redactedList } from '../src/redacted.js';
 
 function finding(i: number): ReportFinding {

@@ -3,7 +3,8 @@ import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScanReport, ScanSummary } from '../src/types.js';
+import type { ScanSummary } from '../src/types.js';
+import type { ScanReport } from '../src/report/schema.js';
 import { FIXTURE_HOSTS, runCli } from './helpers/cli.js';
 
 const host = (name: string) => path.join(FIXTURE_HOSTS, name);

@@ -5,7 +5,7 @@ import { Progress } from '../src/daemon/progress.js';
 import { redacted } from '../src/redacted.js';
 import { silentLogger } from '../src/log.js';
 import type { Sink, TriageEvent } from '../src/types.js';
-import { waitFor } from './watch-helpers.js';
+import { waitFor } from './helpers/index.js';
 
 function sink(name: string, failures: number): Sink & { got: string[] } {
   let left = failures;

@@ -1,32 +1,13 @@
 // `watch` refuses what it cannot run with in one line (a root that does not exist, a state directory it cannot
 // create or write), and `status` reports a source that stopped advancing or dropped lines as unhealthy.
-import { execFile } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { BIN, failLine, ready, startDaemon, tmp, writeConfig } from './watch-helpers.js';
+import { runCli as cli, failLine, ready, startDaemon, tmp, until, writeConfig, type CliResult } from './helpers/index.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Runs `status --format json` until `ok` says so (one at a time), or fails after 15 s with the last answer. */
-async function statusUntil(state: string, ok: (r: { code: number; stdout: string }) => boolean): Promise<{ code: number; stdout: string }> {
-  const end = Date.now() + 15_000;
-  for (;;) {
-    const r = await cli(['status', '--state-dir', state, '--format', 'json']);
-    if (ok(r)) return r;
-    if (Date.now() > end) throw new Error(`status never matched:\n${r.stdout}${r.stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+/** Runs `status --format json` (one at a time) until `ok` accepts the answer. */
+const statusUntil = (state: string, ok: (r: CliResult) => boolean): Promise<CliResult> =>
+  until('status', () => cli(['status', '--state-dir', state, '--format', 'json']), ok);
 
 function host(): { base: string; root: string; state: string; log: string } {
   const base = tmp();

@@ -4,7 +4,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } fr
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { failLine, readEvents, ready, startDaemon, tmp, waitFor } from './watch-helpers.js';
+import { failLine, readEvents, ready, startDaemon, tmp, waitFor } from './helpers/index.js';
 
 function statusOf(state: string): { intervalMs: number; checks?: { lastRunAt?: string } } {
   return JSON.parse(readFileSync(path.join(state, 'status.json'), 'utf8')) as { intervalMs: number; checks?: { lastRunAt?: string } };

@@ -5,7 +5,7 @@ import { parseTime } from '../base/grammar.js';
 import { createLogger } from '../log.js';
 import { renderText, toSummary } from '../report/text.js';
 import { runScan } from '../scan/run.js';
-import type { ScanReport } from '../types.js';
+import type { ScanReport } from '../report/schema.js';
 import { EXIT, type RegisterCommand } from './command.js';
 import { addThresholdOptions, thresholdsFrom, type ThresholdFlags } from './check.js';
 import { choice, failsOn, parseFailOn, parseSinceOption, type FailOn } from './options.js';
@@ -60,7 +60,7 @@ async function render(report: ScanReport, format: ScanFlags['format']): Promise<
   let checksText: string | undefined;
   if (report.checks) {
     const { renderChecksText } = await import('../checks/index.js');
-    checksText = renderChecksText(report.checks as never);
+    checksText = renderChecksText(report.checks);
   }
   return renderText(report, checksText === undefined ? {} : { checksText });
 }

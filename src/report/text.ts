@@ -1,6 +1,7 @@
 // The incident report as text: read in a terminal or in the SSM console, which shows only the first
 // 24,000 characters of output. Causes come first, most severe first; what does not fit is summarised.
-import type { ReportFinding, ScanReport, ScanSummary } from '../types.js';
+import type { ReportFinding, ScanSummary } from '../types.js';
+import type { ScanReport } from './schema.js';
 
 export const TEXT_BUDGET = 24_000;
 /** Room kept for the summary of what did not fit and the closing lines. */

@@ -13,7 +13,8 @@ import { headLooksBinary, scanFile, type CandidateLine, type FileScanStats } fro
 import { readLiveJournal } from '../sources/journal-once.js';
 import { classifyRecord, JOURNAL_BYTE_MESSAGE } from '../pipeline.js';
 import type { HostCheckOptions } from '../checks/types.js';
-import type { LogRecord, Problem, ScanReport, SourceSummary } from '../types.js';
+import type { LogRecord, Problem, SourceSummary } from '../types.js';
+import type { ScanReport } from '../report/schema.js';
 import { severityRank } from '../types.js';
 import { VERSION } from '../version.js';
 import { PARALLEL_MIN_BYTES, scanRanges, workerCount, workerSource } from './parallel.js';

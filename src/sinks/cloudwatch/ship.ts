@@ -2,7 +2,8 @@
 // spool of their own (so a scan run by SSM next to a running daemon never fights it for the lock).
 // Events that cannot be delivered now stay in that spool and go out with the next `scan --ship`.
 import { createHash } from 'node:crypto';
-import type { ReportFinding, ScanReport, TriageEvent } from '../../types.js';
+import type { ReportFinding, TriageEvent } from '../../types.js';
+import type { ScanReport } from '../../report/schema.js';
 import { redacted } from '../../redacted.js';
 import type { Identity } from '../../aws/identity.js';
 import type { Logger } from '../../log.js';

@@ -1,14 +1,10 @@
-// Shared by the watch tests: temp dirs, a real daemon process (dist/ecs-triage.mjs), distinct failure lines.
+// A real daemon process (dist/ecs-triage.mjs watch) for tests: start it, know when it is ready, read what
+// its file sink wrote, and distinct failure lines to feed it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-
-export const BIN = path.resolve('dist/ecs-triage.mjs');
-
-export function tmp(prefix = 'ecs-triage-watch-'): string {
-  return mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+import { BUNDLE } from './cli.js';
+import { waitFor } from './wait.js';
 
 /** A distinct arch_mismatch failure: each tag is its own aggregation key, so every line becomes its own event. */
 export function failLine(tag: string): string {
@@ -74,7 +70,7 @@ ${extra}`,
 }
 
 export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
-  const proc = spawn(process.execPath, [BIN, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [BUNDLE, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
@@ -94,14 +90,6 @@ export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon
   };
 }
 
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 15000, d?: Daemon): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${d ? `\nstderr:\n${d.stderr()}` : ''}`);
-    await sleep(50);
-  }
-}
-
 /** The daemon has opened its files once the status file exists. */
 export async function ready(d: Daemon, stateDir: string): Promise<void> {
   const file = path.join(stateDir, 'status.json');
@@ -114,5 +102,3 @@ export async function ready(d: Daemon, stateDir: string): Promise<void> {
   };
   await waitFor('daemon start', mine, 20000, d);
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
