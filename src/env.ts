@@ -11,7 +11,9 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; meaning: string }> = [
   { name: 'ECS_TRIAGE_ROOT', meaning: 'SSM scripts: the host root they install into and scan' },
   { name: 'ECS_TRIAGE_RUSAGE', meaning: 'benchmarks: print the resource usage on exit' },
   { name: 'AWS_REGION, AWS_DEFAULT_REGION', meaning: 'the Region when none is configured (before IMDS)' },
-  { name: 'AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_SERVICE_ENDPOINT', meaning: 'IMDS, as the AWS SDK reads them' },
+  { name: 'AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, AWS_EC2_METADATA_V1_DISABLED', meaning: 'IMDS, read as the AWS SDK reads them' },
+  { name: 'AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL_ECS', meaning: '`fleet scan`: endpoint overrides for SSM and ECS (the SDK reads `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS` itself)' },
+  { name: 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', meaning: 'set to `true` by ecs-triage before it builds an SDK client (the SDK warns on Node 20)' },
 ];
 
 export function processEnv(): NodeJS.ProcessEnv {

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENVIRONMENT } from '../src/env.js';
 
 const SRC = path.resolve('src');
 
@@ -79,7 +80,10 @@ describe('architecture', () => {
     expect(FILES.filter((f) => imports(f).includes('redact.ts'))).toEqual(['redacted.ts']);
   });
 
-  it('the environment is read in src/env.ts only', () => {
+  it('the environment is read in src/env.ts only, and every variable read is listed there', () => {
     expect(FILES.filter((f) => /\bprocess\.env\b/.test(SOURCE.get(f)!))).toEqual(['env.ts']);
+    const listed = new Set(ENVIRONMENT.flatMap((e) => e.name.split(', ')));
+    const read = new Set(FILES.flatMap((f) => [...SOURCE.get(f)!.matchAll(/(?:\benv|processEnv\(\))\??\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]!)));
+    expect([...read].filter((v) => !listed.has(v))).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
-// The README's configuration reference, written from the declaration (test/config.test.ts keeps the README
-// equal to it; `UPDATE_DOCS=1 npx vitest run test/config.test.ts` rewrites the table).
+// The README's configuration reference and list of environment variables, written from their declarations
+// (test/config.test.ts keeps the README equal to them; `UPDATE_DOCS=1 npx vitest run test/config.test.ts`
+// rewrites both).
 import { KEYS } from '../config.js';
+import { ENVIRONMENT } from '../env.js';
 
 const RELOAD_TEXT = { live: 'SIGHUP', restart: 'restart', 'first-start': 'first start' } as const;
 
@@ -15,13 +17,23 @@ export function configReference(): string {
   return rows.join('\n') + '\n';
 }
 
-export const TABLE_START = '<!-- config-reference: generated from src/config/keys.ts -->';
-export const TABLE_END = '<!-- /config-reference -->';
+export function environmentReference(): string {
+  return ['| variable | meaning |', '| --- | --- |', ...ENVIRONMENT.map((e) => `| ${e.name.split(', ').map((n) => `\`${n}\``).join(', ')} | ${cell(e.meaning)} |`)].join('\n') + '\n';
+}
 
-/** The README with its reference table replaced by the generated one. */
+const BLOCKS: Array<[start: string, end: string, render: () => string]> = [
+  ['<!-- config-reference: generated from src/config/keys.ts -->', '<!-- /config-reference -->', configReference],
+  ['<!-- environment: generated from src/env.ts -->', '<!-- /environment -->', environmentReference],
+];
+
+/** The README with its generated blocks replaced by what the declarations give now. */
 export function withReference(readme: string): string {
-  const a = readme.indexOf(TABLE_START);
-  const b = readme.indexOf(TABLE_END);
-  if (a < 0 || b < a) throw new Error(`README has no ${TABLE_START} … ${TABLE_END} block`);
-  return readme.slice(0, a + TABLE_START.length) + '\n' + configReference() + readme.slice(b);
+  let out = readme;
+  for (const [start, end, render] of BLOCKS) {
+    const a = out.indexOf(start);
+    const b = out.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`README has no ${start} … ${end} block`);
+    out = out.slice(0, a + start.length) + '\n' + render() + out.slice(b);
+  }
+  return out;
 }
