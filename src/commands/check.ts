@@ -57,7 +57,7 @@ async function action(flags: CheckFlags, io: CommandIO, exit: ExitCodeSink): Pro
 export function addThresholdOptions(cmd: Command): Command {
   for (const k of THRESHOLD_KEYS) {
     const spec = keySpec(`checks.${k}`);
-    cmd.option(`${spec.flag} <value>`, `${spec.help} (${spec.type}; default ${spec.defaultText.replaceAll('`', '')})`);
+    cmd.option(`${spec.flag} <value>`, `${spec.help.replaceAll('`', '')} (${spec.type}; default ${spec.defaultText.replaceAll('`', '')})`);
   }
   return cmd;
 }

@@ -5,6 +5,7 @@
 // sources.ts and speak the DaemonSource interface (source.ts).
 import { Aggregator } from '../aggregate.js';
 import { selfRef } from '../base/process-identity.js';
+import { withTimeout } from '../base/waiter.js';
 import { CheckpointStore } from '../checkpoints.js';
 import { loadRuleSet } from '../classify/load.js';
 import type { LoadedConfig, TriageConfig } from '../config.js';
@@ -252,7 +253,7 @@ export class Daemon {
       this.log.warn('sinks did not take every event before shutdown; those lines are read again next start', { backlog: this.delivery.backlog });
     }
     await this.checkpointer?.final();
-    await Promise.race([Promise.allSettled(this.sinks.map((s) => s.close())), new Promise((resolve) => setTimeout(resolve, SINK_CLOSE_MS).unref())]);
+    await withTimeout(Promise.allSettled(this.sinks.map((s) => s.close())), SINK_CLOSE_MS, undefined);
     await this.writeStatusFile(new Date().toISOString());
     await this.unlock?.();
     this.removeSignals?.();

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { AwsError, errorMessage } from '../errors.js';
 import type { SentCommand } from './send.js';
+import { delay } from '../base/waiter.js';
 
 /** CommandInvocationStatus values after which nothing changes. */
 const FINAL_INVOCATION = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
@@ -37,7 +38,7 @@ export interface InvocationOutcome {
   gaveUp?: string;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const realSleep = delay;
 
 export async function followCommand(ssm: SSMClient, cmd: SentCommand, s: PollSettings): Promise<InvocationOutcome[]> {
   const sleep = s.sleep ?? realSleep;
