@@ -33,8 +33,11 @@ const LOGFMT_KEYS: Record<string, string> = {
   container: 'container',
   containerName: 'container',
   cluster: 'cluster',
+  exitCode: 'exitCode',
+  oomKilled: 'oomKilled',
+  stopCode: 'stopCode',
 };
-const LOGFMT_PAIR = /(?:^|[\s{,])"?(image|taskARN|taskArn|task|container|containerName|cluster)"?[=:]("(?:[^"\\]|\\.)*"|[^\s",}]+)/g;
+const LOGFMT_PAIR = /(?:^|[\s{,])"?(image|taskARN|taskArn|task|container|containerName|cluster|exitCode|oomKilled|stopCode)"?[=:]("(?:[^"\\]|\\.)*"|[^\s",}]+)/g;
 /** How Docker, containerd, kubelet and the agent name the image in prose. */
 const IMAGE_PHRASES = [
   /(?:[Pp]ull(?:ing)? image|unpack image|resolve reference|[Ff]ailed to pull image) \\?"?([\w][\w.-]*(?::\d+)?\/[\w./-]+(?::[\w.-]+)?(?:@sha256:[a-f0-9]{64})?)/,
@@ -183,6 +186,8 @@ function enrich(f: Fields): Fields {
     }
   }
   if (typeof f.httpStatus === 'string' && /^\d{3}$/.test(f.httpStatus)) f.httpStatus = Number(f.httpStatus);
+  if (typeof f.exitCode === 'string' && /^-?\d{1,10}$/.test(f.exitCode)) f.exitCode = Number(f.exitCode);
+  if (f.oomKilled === 'true' || f.oomKilled === 'false') f.oomKilled = f.oomKilled === 'true';
   let taskRegion: string | undefined;
   let taskAccount: string | undefined;
   if (typeof f.taskArn === 'string') {
