@@ -2,13 +2,14 @@
 // `aws ecs describe-tasks`, and get a diagnosis for each - or, for a line no rule knows, an answer that says
 // so, names the wrapper or stop code it does recognise and what to run next. Nothing pasted is dropped.
 import type { Command } from 'commander';
+import { groupsToFields } from '../classify/fields.js';
 import { loadRuleSet } from '../classify/load.js';
 import type { RuleSet } from '../classify/ruleset.js';
 import { parseDescribeTasks, type DescribeTasks, type TaskItem } from '../explain/describe-tasks.js';
 import { knownStopCode, knownWrapper, type KnownName } from '../explain/known.js';
 import { parseLine } from '../formats/index.js';
 import { redact, redactAndCut, redactFields } from '../redact.js';
-import type { Finding, RecordSource } from '../types.js';
+import type { Fields, Finding, RecordSource } from '../types.js';
 import { EXIT, type RegisterCommand } from './command.js';
 import { choice } from './options.js';
 
@@ -84,7 +85,19 @@ interface TaskExplained {
 
 function explainTasks(rules: RuleSet, described: DescribeTasks): TaskExplained[] {
   return described.tasks.map((t) => {
-    const items = t.items.map((it) => ({ ...explainLine(rules, it.line, 'stopped-reason'), what: it.what, kind: it.kind, ...(it.container ? { container: it.container } : {}) }));
+    const context = taskFields(t);
+    const items = t.items.map((it) => {
+      const r = explainLine(rules, it.line, 'stopped-reason');
+      // What the task record knows (its ARN, cluster, task definition) fills the advice the line alone cannot.
+      if (r.diagnosis) {
+        const fields = { ...r.diagnosis.fields };
+        const own = it.image ? groupsToFields({ image: it.image }) : {};
+        for (const [k, v] of Object.entries({ ...context, ...own })) fields[k] ??= v;
+        if (it.container) fields.container ??= it.container;
+        r.diagnosis = { ...r.diagnosis, fields, remediation: rules.remediationOf({ ...r.diagnosis, fields }) };
+      }
+      return { ...r, what: it.what, kind: it.kind, ...(it.container ? { container: it.container } : {}) };
+    });
     const out: TaskExplained = { items };
     if (t.taskArn) out.taskArn = t.taskArn;
     if (t.lastStatus) out.lastStatus = t.lastStatus;
@@ -97,6 +110,22 @@ function explainTasks(rules: RuleSet, described: DescribeTasks): TaskExplained[]
     if (verdict?.diagnosis) out.verdict = { category: verdict.diagnosis.category, ruleId: verdict.diagnosis.ruleId, title: verdict.diagnosis.title, from: verdict.what };
     return out;
   });
+}
+
+function taskFields(t: DescribeTasks['tasks'][number]): Fields {
+  const f: Fields = {};
+  if (t.taskArn) {
+    f.taskArn = t.taskArn;
+    const m = /^arn:aws[\w-]*:ecs:([a-z0-9-]+):(\d{12}):task\/(?:([^/]+)\/)?/.exec(t.taskArn);
+    if (m) {
+      f.region = m[1]!;
+      f.account = m[2]!;
+      if (m[3]) f.cluster = m[3];
+    }
+  }
+  const td = t.taskDefinitionArn ? /:task-definition\/([^/\s]+:\d+)$/.exec(t.taskDefinitionArn) : null;
+  if (td) f.taskDefinition = td[1]!;
+  return f;
 }
 
 /**
@@ -141,7 +170,7 @@ function renderTasks(tasks: TaskExplained[], failures: string[]): string {
     head.push(t.verdict ? `  verdict: ${t.verdict.category} — ${t.verdict.title} (from ${t.verdict.from})` : '  verdict: no rule recognises the cause in this task (each line below says what is known)');
     if (t.items.length === 0) head.push('  The task has no stopped reason and no container exit codes yet; describe it again once it has stopped.');
     out.push(head.join('\n') + '\n');
-    t.items.forEach((i, n) => out.push(indent(`${n + 1}. ${i.what}:\n${renderLine(i, t.stopCodeMeaning)}`, '  ')));
+    t.items.forEach((i, n) => out.push(`  ${n + 1}. ${i.what}:\n${indent(renderLine(i, t.stopCodeMeaning), '     ')}`));
   }
   for (const f of failures) out.push(`Not described by ECS: ${redact(f)}\n`);
   return out.join('\n');
@@ -154,7 +183,8 @@ function renderLine(r: Explained, stopCode?: Recognised): string {
   const known = r.recognised ?? stopCode;
   if (known) l.push(`  recognised ${known.kind === 'wrapper' ? 'wrapper' : 'stop code'} ${known.name}: ${known.meaning}`);
   l.push('  what to run next:');
-  for (const n of [...(known?.next ?? []), ...NEXT_UNKNOWN.filter((x) => !known?.next.includes(x))]) l.push(`    - ${n}`);
+  const mentionsScan = known?.next.some((n) => n.includes('ecs-triage scan')) ?? false;
+  for (const n of [...(known?.next ?? []), ...NEXT_UNKNOWN.filter((x) => !(mentionsScan && x.includes('ecs-triage scan')))]) l.push(`    - ${n}`);
   return l.join('\n') + '\n';
 }
 
@@ -164,8 +194,13 @@ function renderFinding(line: string, f: Finding): string {
   l.push(`  category: ${f.category} (rule ${f.ruleId}, severity ${f.severity})`);
   if (f.secondary) l.push(`  inner cause: ${f.secondary.category} — ${f.secondary.title}`);
   if (f.wrapper) l.push(`  reported inside: ${f.wrapper.title}`);
+  if (typeof f.fields.action === 'string') {
+    const on = typeof f.fields.resource === 'string' ? ` on ${f.fields.resource}` : '';
+    const by = typeof f.fields.roleName === 'string' ? ` (role ${f.fields.roleName})` : '';
+    l.push(`  denied action: ${f.fields.action}${on}${by}`);
+  }
   const fields = Object.entries(f.fields).filter(([, v]) => v !== '' && v !== undefined);
-  if (fields.length > 0) l.push(`  details: ${fields.map(([k, v]) => `${k}=${redact(String(v))}`).join(' ')}`);
+  if (fields.length > 0) l.push(`  details: ${fields.map(([k, v]) => `${k}=${redactAndCut(String(v), 160, '...')}`).join(' ')}`);
   l.push(`  from: ${redactAndCut(line.trim(), 300, '...')}`);
   l.push('  why this happens:');
   for (const c of f.causes) l.push(`    - ${c}`);

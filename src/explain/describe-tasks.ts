@@ -7,6 +7,8 @@ export interface TaskItem {
   what: string;
   kind: 'stoppedReason' | 'containerReason' | 'exitCode';
   container?: string;
+  /** The container's image, as describe-tasks names it (the stopped reason gets it when the task has one container). */
+  image?: string;
   line: string;
 }
 
@@ -76,14 +78,18 @@ function toExplain(task: Json): TaskToExplain {
     out.items.push({ what: 'stoppedReason', kind: 'stoppedReason', line: stoppedReason });
   }
   const containers = Array.isArray(task.containers) ? task.containers.filter(isObject) : [];
+  const only = containers.length === 1 ? str(containers[0]!.image) : undefined;
+  if (only && out.items[0]) out.items[0].image = only;
   for (const c of containers) {
     const name = str(c.name) ?? 'container';
+    const image = str(c.image);
+    const withImage = image ? { image } : {};
     const reason = str(c.reason);
-    if (reason && reason !== stoppedReason) out.items.push({ what: `container ${name}: reason`, kind: 'containerReason', container: name, line: reason });
+    if (reason && reason !== stoppedReason) out.items.push({ what: `container ${name}: reason`, kind: 'containerReason', container: name, ...withImage, line: reason });
     if (typeof c.exitCode === 'number' && Number.isInteger(c.exitCode)) {
       const oom = reason !== undefined && OOM.test(reason);
       const line = `${stoppedReason ?? 'Container exited'}: container=${JSON.stringify(name)} exitCode=${c.exitCode} oomKilled=${oom}${stopCode ? ` stopCode=${stopCode}` : ''}`;
-      out.items.push({ what: `container ${name}: exit code ${c.exitCode}`, kind: 'exitCode', container: name, line });
+      out.items.push({ what: `container ${name}: exit code ${c.exitCode}`, kind: 'exitCode', container: name, ...withImage, line });
     }
   }
   return out;
