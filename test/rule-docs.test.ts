@@ -42,3 +42,16 @@ describe('docs links', () => {
     expect(plain.stdout).toMatch(new RegExp(`note: ${undocumented.length} rules have no docs links`));
   });
 });
+
+describe('docs in the scan report', () => {
+  it('scan --format json carries findings[].docs and text shows them', async () => {
+    const json = await runCli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--no-checks', '--format', 'json', '--fail-on', 'never']);
+    const report = JSON.parse(json.stdout) as { findings: Array<{ ruleId: string; docs?: string[]; remediation: string[] }> };
+    const f = report.findings.find((x) => x.ruleId === 'ecr-get-authorization-token-denied')!;
+    expect(f.docs).toContain('https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html');
+    // The scan path fills the templates too (worker threads rebuild the advice from the rule and the fields).
+    expect(f.remediation.join('\n')).not.toMatch(/\{\w+\|/);
+    const text = await runCli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--no-checks', '--fail-on', 'never']);
+    expect(text.stdout).toMatch(/docs: https:\/\/docs\.aws\.amazon\.com\/AmazonECS\/latest\/developerguide\/task_execution_IAM_role\.html/);
+  });
+});
