@@ -8,7 +8,7 @@ import { groupsToFields } from './fields.js';
 import { findNestedQuantifier } from './redos.js';
 import { checkFileShape, checkRuleShape, DEFAULT_PRIORITY, normaliseExamples, type CompiledRule, type RawRule } from './rule.js';
 import { containsLiteral } from './literal.js';
-import { hasTemplates } from './templates.js';
+import { compileSteps, hasTemplates } from './templates.js';
 import { RuleSet } from './ruleset.js';
 
 /** A pattern file after parsing: its name (for messages) and its document. */
@@ -103,7 +103,7 @@ function compileRule(raw: RawRule, family: string, file: string, errors: RuleErr
     ...(raw.alternatives ? { alternatives: raw.alternatives } : {}),
     docs: raw.docs ?? [],
     ...(raw.wrapper ? { wrapper: raw.wrapper } : {}),
-    templated: hasTemplates(raw.remediation),
+    ...(hasTemplates(raw.remediation) ? { templates: compileSteps(raw.remediation) } : {}),
     examples: normaliseExamples(raw.examples),
     counterexamples: raw.counterexamples ?? [],
   };

@@ -77,20 +77,31 @@ export function standardFields(text: string): Fields {
     if (m) f.taskArn = detach(m[0]);
     else if (typeof f.task === 'string' && f.task.startsWith('arn:')) f.taskArn = f.task;
   }
-  const host = URL_HOST.exec(text) ?? LOOKUP_HOST.exec(text);
+  const host = URL_HOST.exec(text) ?? (text.includes('lookup ') ? LOOKUP_HOST.exec(text) : null);
   if (host) f.host = detach(host[1]!);
-  const principal = PRINCIPAL_ARN.exec(text);
-  if (principal) f.principal = detach(principal[0]);
-  const resource = RESOURCE_ARN.exec(text);
-  if (resource) f.resource = detach(resource[1]!);
-  const secret = SECRET_ARN.exec(text);
-  if (secret) f.secretArn = detach(secret[0]);
-  const param = SSM_PARAMETER.exec(text);
-  if (param) f.parameterName = detach(param[1] ?? param[2]!);
-  const group = LOG_GROUP.exec(text);
-  if (group) f.logGroup = detach(group[1] ?? group[2]!);
-  const port = HOST_PORT.exec(text);
-  if (port) f.port = port[1] ?? port[2]!;
+  // Each pattern only where its key word is: this runs for every matched line, and most lines have none.
+  if (text.includes('arn:aws')) {
+    const principal = PRINCIPAL_ARN.exec(text);
+    if (principal) f.principal = detach(principal[0]);
+    const resource = text.includes('not authorized') ? RESOURCE_ARN.exec(text) : null;
+    if (resource) f.resource = detach(resource[1]!);
+    const secret = text.includes(':secretsmanager:') ? SECRET_ARN.exec(text) : null;
+    if (secret) f.secretArn = detach(secret[0]);
+    const group = text.includes(':log-group:') ? LOG_GROUP.exec(text) : null;
+    if (group) f.logGroup = detach(group[1] ?? group[2]!);
+  }
+  if (text.includes('parameter')) {
+    const param = SSM_PARAMETER.exec(text);
+    if (param) f.parameterName = detach(param[1] ?? param[2]!);
+  }
+  if (f.logGroup === undefined && text.includes('awslogs-group')) {
+    const group = LOG_GROUP.exec(text);
+    if (group) f.logGroup = detach(group[1] ?? group[2]!);
+  }
+  if (text.includes('Bind for') || text.includes(': bind')) {
+    const port = HOST_PORT.exec(text);
+    if (port) f.port = port[1] ?? port[2]!;
+  }
   return f;
 }
 

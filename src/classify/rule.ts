@@ -1,5 +1,6 @@
 // A rule as written in a pattern file, and its compiled form. Validation of the raw shape lives here too,
 // so the rules for what a pattern file may contain are in one place.
+import type { CompiledStep } from './templates.js';
 import { CATEGORIES, LOG_SOURCES, SEVERITIES, type Category, type LogSourceKind, type Severity } from '../types.js';
 
 export const WRAPPER_KINDS = ['generic', 'specific'] as const;
@@ -61,8 +62,8 @@ export interface CompiledRule {
   readonly alternatives?: readonly Category[];
   readonly docs: readonly string[];
   readonly wrapper?: WrapperKind;
-  /** Some remediation step has a `{field|PLACEHOLDER}` template. */
-  readonly templated: boolean;
+  /** The remediation split at its `{field|PLACEHOLDER}` templates, when some step has one. */
+  readonly templates?: readonly CompiledStep[];
   readonly examples: readonly RuleExample[];
   readonly counterexamples: readonly string[];
 }

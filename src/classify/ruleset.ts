@@ -2,7 +2,7 @@
 import type { Category, Fields, Finding, LogRecord, LogSourceKind, RecordSource } from '../types.js';
 import type { CompiledRule } from './rule.js';
 import { groupsToFields } from './fields.js';
-import { fillTemplates } from './templates.js';
+import { fillTemplates, renderSteps } from './templates.js';
 import { foldAscii, literalKey, makeLiteral, type Literal } from './literal.js';
 
 /** Rules run on at most this much of a line; real error lines are far shorter, and it bounds regex time. */
@@ -144,7 +144,7 @@ function resolveWrapper(found: readonly RuleMatch[]): { primary: RuleMatch; inne
 
 /** A wrapper kept as the finding leads with its inner cause's steps: those name the thing to fix. */
 function adviceFor(rule: CompiledRule, inner: CompiledRule | undefined, fields: Fields): readonly string[] {
-  if (!inner) return rule.templated ? fillTemplates(rule.remediation, fields) : rule.remediation;
+  if (!inner) return rule.templates ? renderSteps(rule.templates, fields) : rule.remediation;
   return fillTemplates([...new Set([...inner.remediation, ...rule.remediation])], fields);
 }
 
