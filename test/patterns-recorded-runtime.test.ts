@@ -107,10 +107,10 @@ describe('runtime recordings (fixtures/recorded/runtime)', () => {
       'docker-port-already-allocated': 2, 'docker-port-address-in-use': 2, 'logging-driver-init-failed': 5,
       'logging-action-denied': 2, 'logging-log-group-missing': 2, 'docker-volume-mount-error': 1,
     });
-    // Session 2: SIGKILL of dockerd, then three failed starts and the start limit, as systemd 252 reports them.
+    // Session 2: SIGKILL of dockerd, then three failed starts and the start limit (the service's and its socket's), as systemd 252 reports them.
     expect(count('journal-session2.txt')).toEqual({
       'logging-log-group-missing': 1, 'logging-action-denied': 2, 'systemd-docker-main-process-exited': 3, 'systemd-docker-failed': 7,
-      'systemd-docker-restart-scheduled': 3, 'dockerd-failed-to-start': 2, 'systemd-docker-start-limit': 1,
+      'systemd-docker-restart-scheduled': 3, 'dockerd-failed-to-start': 2, 'systemd-docker-start-limit': 2,
     });
     expect(count('events.jsonl')).toEqual({
       'docker-event-oom': 1, 'container-exit-137-killed': 2, 'container-exit-application-error': 4,
