@@ -112,8 +112,9 @@ describe('runtime recordings (fixtures/recorded/runtime)', () => {
       'logging-log-group-missing': 1, 'logging-action-denied': 2, 'systemd-docker-main-process-exited': 3, 'systemd-docker-failed': 7,
       'systemd-docker-restart-scheduled': 3, 'dockerd-failed-to-start': 2, 'systemd-docker-start-limit': 2,
     });
+    // A health check command's own exit (exec_die exitCode=1) is not a container exit.
     expect(count('events.jsonl')).toEqual({
-      'docker-event-oom': 1, 'container-exit-137-killed': 2, 'container-exit-application-error': 4,
+      'docker-event-oom': 1, 'container-exit-137-killed': 2, 'container-exit-application-error': 2,
       'container-exit-126-127-command': 1, 'container-exit-143-sigterm': 1, 'docker-health-unhealthy': 1,
     });
   });
