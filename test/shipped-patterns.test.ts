@@ -19,7 +19,11 @@ describe('shipped patterns', () => {
     expect([...rules.categories()].sort()).toEqual(
       expect.arrayContaining(['agent_registration', 'arch_mismatch', 'context_canceled', 'disk_full', 'dns_failure', 'image_not_found', 'network_timeout', 'oom',
         'rate_limited', 'registry_auth_denied', 'registry_server_error', 'secrets_init_failure', 'tls_error',
-        'container_start_failure', 'docker_daemon_failure', 'invalid_image_reference', 'credential_helper_failure']),
+        'container_start_failure', 'docker_daemon_failure',
+        // the runtime/host side of the diagnosis issue
+        'port_conflict', 'container_name_conflict', 'logging_driver_failure', 'volume_mount_failure', 'container_exit',
+        'health_check_failure', 'placement_failure', 'network_interface_failure', 'container_timeout',
+        'instance_interruption', 'host_resource_limit', 'invalid_image_reference', 'credential_helper_failure']),
     );
     expect(rules.rules.length).toBeGreaterThanOrEqual(30);
   });
