@@ -121,8 +121,10 @@ export interface Finding {
   alternatives?: readonly string[];
   /** Documentation pages for this cause. Shared with the rule. */
   docs?: readonly string[];
-  /** The wrapped inner cause, e.g. what made a ResourceInitializationError. */
+  /** The wrapped inner cause, e.g. what made a ResourceInitializationError (README "Precedence"). */
   secondary?: { category: Category; ruleId: string; title: string };
+  /** The wrapper this cause was found inside, when the cause is the finding (a logger failure inside ResourceInitializationError). */
+  wrapper?: { category: Category; ruleId: string; title: string };
   time?: number;
   /** The line's own level, lower-cased, when it states one. */
   level?: string;
@@ -197,6 +199,9 @@ export interface ReportFinding {
   remediation: Redacted[];
   alternatives?: string[];
   secondary?: { category: Category; ruleId: string; title: Redacted };
+  wrapper?: { category: Category; ruleId: string; title: Redacted };
+  /** Documentation pages for this cause. */
+  docs?: string[];
   /** Host state that explains the finding (e.g. the filesystem behind `no space left on device`). */
   context?: Redacted[];
 }

@@ -147,6 +147,6 @@ describe('classify and explain', () => {
     expect(r.stdout).toMatch(/category: secrets_init_failure/);
     expect(r.stdout).toMatch(/what to do:\n\s+1\. /);
     const none = await runCli(['explain', 'everything is fine']);
-    expect(none.stdout).toMatch(/No rule recognises this text/);
+    expect(none.stdout).toMatch(/^Not recognised: no rule names the cause in this text\.\n  from: everything is fine\n/);
   });
 });

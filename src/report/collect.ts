@@ -162,5 +162,7 @@ function toReportFinding(g: Group): ReportFinding {
   if (lastSeen) r.lastSeen = lastSeen;
   if (f.alternatives) r.alternatives = [...f.alternatives];
   if (f.secondary) r.secondary = { ...f.secondary, title: redacted(f.secondary.title) };
+  if (f.wrapper) r.wrapper = { ...f.wrapper, title: redacted(f.wrapper.title) };
+  if (f.docs && f.docs.length > 0) r.docs = [...f.docs];
   return r;
 }

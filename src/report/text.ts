@@ -74,6 +74,7 @@ function renderFinding(f: ReportFinding, n: number): string {
   l.push(`${n}. [${f.severity.toUpperCase()}] ${f.title}`);
   l.push(`   category ${f.category} · rule ${f.ruleId} · seen ${f.count}×${f.firstSeen ? ` · ${f.firstSeen} → ${f.lastSeen}` : ''}`);
   if (f.secondary) l.push(`   inner cause: ${f.secondary.category} — ${f.secondary.title}`);
+  if (f.wrapper) l.push(`   reported inside: ${f.wrapper.title}`);
   const list = (label: string, items: string[]): void => {
     if (items.length === 0) return;
     const shown = items.slice(0, 5).join(', ');
@@ -96,6 +97,7 @@ function renderFinding(f: ReportFinding, n: number): string {
   l.push('   fix:');
   f.remediation.forEach((r, i) => l.push(`     ${i + 1}. ${r}`));
   if (f.alternatives && f.alternatives.length > 0) l.push(`   also rule out: ${f.alternatives.join(', ')}`);
+  if (f.docs && f.docs.length > 0) l.push(`   docs: ${f.docs.join(' ')}`);
   return l.join('\n') + '\n';
 }
 

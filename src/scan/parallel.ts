@@ -103,7 +103,7 @@ export async function scanRanges(
         ...g.latest,
         ...(o?.line !== undefined ? { origin: { ...o, line: o.line + linesBefore } } : {}),
         causes: rule.causes,
-        remediation: rule.remediation,
+        remediation: rules.remediationOf(g.latest),
         ...(rule.alternatives ? { alternatives: rule.alternatives } : {}),
       };
       collector.merge(g, latest);
