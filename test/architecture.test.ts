@@ -13,7 +13,7 @@ const LAYERS: Array<[name: string, match: RegExp]> = [
   ['foundation', /^(types|errors|version|env|redact|cloudwatch-limits)\.ts$|^base\//],
   ['services', /^(redacted|log|host)\.ts$/],
   ['configuration', /^config\.ts$|^config\/|^formats\//],
-  ['domain', /^(events|aggregate|pipeline|checkpoints)\.ts$|^(classify|checks|sources|report|aws)\//],
+  ['domain', /^(events|aggregate|pipeline|checkpoints)\.ts$|^(classify|checks|sources|report|aws|explain)\//],
   ['delivery', /^(sinks|scan|fleet)\//],
   ['daemon', /^daemon\//],
   ['commands', /^commands\//],

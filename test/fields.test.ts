@@ -86,8 +86,11 @@ describe('remediation templates', () => {
     expect(fillTemplate(s, { Os: 'x' })).toBe(s);
     expect(fillTemplates([s], {})).toEqual([s]);
   });
-  it('redact what they copy from the line', () => {
-    expect(fillTemplate('curl {host|HOST}', { host: 'password=hunter2' })).toBe('curl password=[REDACTED]');
+  it('leave what they copy from the line to the output seam, which redacts it', async () => {
+    const { redactFinding } = await import('../src/redacted.js');
+    const step = fillTemplate('curl {host|HOST}', { host: 'password=hunter2' });
+    const f = redactFinding({ ruleId: 'r', category: 'network_timeout', severity: 'error', title: 't', fields: {}, causes: [], remediation: [step], source: 'unknown', line: '' });
+    expect(f.remediation[0]).toBe('curl password=[REDACTED]');
   });
   it('name the fields a step refers to', () => {
     expect(templateFields('{roleName|ROLE_NAME} and {roleArn|ROLE_ARN}')).toEqual(['roleName', 'roleArn']);

@@ -1,7 +1,7 @@
 // Remediation templates: a rule's step may say `{repository|REPO}`; the finding's field fills it when the
 // line stated the value, else the placeholder text stays, so a command is either ready to paste or shows
-// plainly what to fill in. Values are redacted: a field copied from a line may hold a credential.
-import { redact } from '../redact.js';
+// plainly what to fill in. A value copied from a line may hold a credential: the remediation, like every
+// text of a finding, is redacted at the output seam (src/redacted.ts), not here.
 import type { Fields } from '../types.js';
 
 /** `{field|PLACEHOLDER}`: the field name, then the text shown when the field is unknown. */
@@ -21,7 +21,7 @@ export function fillTemplate(step: string, fields: Fields): string {
   if (!step.includes('|')) return step;
   return step.replace(TEMPLATE, (_all, name: string, placeholder: string) => {
     const v = fields[name];
-    return v === undefined || v === '' ? placeholder : redact(String(v));
+    return v === undefined || v === '' ? placeholder : String(v);
   });
 }
 
@@ -54,7 +54,7 @@ export function renderSteps(steps: readonly CompiledStep[], fields: Fields): str
     let out = step[0]!;
     for (let i = 1; i < step.length; i += 3) {
       const v = fields[step[i]!];
-      out += (v === undefined || v === '' ? step[i + 1]! : redact(String(v))) + step[i + 2]!;
+      out += (v === undefined || v === '' ? step[i + 1]! : String(v)) + step[i + 2]!;
     }
     return out;
   });
