@@ -1,6 +1,7 @@
 // `ecs-triage fleet scan`: run the scan on many container instances through SSM Run Command and show one table.
 // The SDK and the fleet code are imported inside the action: other commands must not pay for them at start-up.
 import { Option, type Command } from 'commander';
+import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink } from './command.js';
 import { UsageError } from '../errors.js';
 import { SEVERITIES, type Severity } from '../types.js';
@@ -9,7 +10,7 @@ import { createLogger } from '../log.js';
 const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
 
-interface FleetScanOptions {
+interface FleetScanOptions extends AwsOptionValues {
   cluster?: string;
   instanceIds?: string[];
   targets?: string[];
@@ -19,7 +20,6 @@ interface FleetScanOptions {
   maxErrors: string;
   timeout: string;
   format: 'text' | 'json';
-  region?: string;
   failOn: Severity;
   pollInterval: string;
 }
@@ -37,7 +37,7 @@ function parseInterval(text: string): number {
 
 export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSink): void {
   const fleet = program.command('fleet').description('Run ecs-triage on many container instances through SSM Run Command.');
-  fleet
+  const scan = fleet
     .command('scan')
     .description('Scan every instance of a cluster (or instance ids, or tagged instances) and rank the causes across the fleet.')
     .option('--cluster <name>', 'ECS cluster: its container instances are the targets')
@@ -49,10 +49,9 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
     .option('--max-errors <n|%>', 'stop sending after this many failed invocations', '100%')
     .option('--timeout <seconds>', 'delivery timeout and execution timeout, seconds', '600')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--region <region>', 'AWS Region (default: AWS_REGION)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when an instance has findings at or above this').choices([...SEVERITIES]).default('error'))
-    .option('--poll-interval <interval>', 'wait between status polls', '2s')
-    .action(async (opts: FleetScanOptions) => {
+    .option('--poll-interval <interval>', 'wait between status polls', '2s');
+  addAwsOptions(scan, 'SSM and ECS').action(async (opts: FleetScanOptions) => {
       const { parseTargetSpec } = await import('../fleet/targets.js');
       const target = parseTargetSpec({
         ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
@@ -63,16 +62,15 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
       if (!MAX_ERRORS.test(opts.maxErrors)) throw new UsageError(`--max-errors: expected a number or a percentage, got "${opts.maxErrors}"`);
       const timeout = Number(opts.timeout);
       if (!Number.isInteger(timeout) || timeout < 5 || timeout > 172_800) throw new UsageError('--timeout: seconds between 5 and 172800');
-      const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-      if (!region) throw new UsageError('no AWS Region', { hint: 'pass --region or set AWS_REGION' });
-
-      const [{ createFleetClients, endpointsFromEnv }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([
+      const [{ resolveAwsContext }, { createFleetClients }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([
+        import('../aws/settings.js'),
         import('../aws/ssm-client.js'),
         import('../fleet/scan.js'),
         import('../fleet/render.js'),
         import('../fleet/outcome.js'),
       ]);
-      const clients = await createFleetClients({ region, ...endpointsFromEnv() });
+      const ctx = await resolveAwsContext(awsFlags(opts));
+      const clients = await createFleetClients(ctx);
       try {
         const report = await runFleetScan(
           clients,

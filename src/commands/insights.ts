@@ -3,21 +3,20 @@
 // The SDK is imported inside the action: start-up time matters for every other command.
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadQueryPack, renderQuery } from '../aws/query-pack.js';
 import { AwsError, UsageError } from '../errors.js';
 import { parseSince } from '../formats/time.js';
 import { CLOUDWATCH_DEFAULTS } from '../sinks/cloudwatch/options.js';
 
-interface InsightsFlags {
+interface InsightsFlags extends AwsOptionValues {
   since?: string;
   cluster?: string;
   instance?: string;
   logGroup?: string;
   config?: string;
   format: 'table' | 'json';
-  region?: string;
-  endpoint?: string;
   limit?: string;
   timeout: string;
   dir?: string;
@@ -42,7 +41,7 @@ export function renderTable(rows: Row[], maxCell = 80): string {
 }
 
 export const registerInsights: RegisterCommand = (program: Command, io: CommandIO, exit: ExitCodeSink) => {
-  program
+  const cmd = program
     .command('insights')
     .description('Run a query of the pack with CloudWatch Logs Insights and print the result (see `queries list`)')
     .argument('<name>', 'query name, e.g. top-causes-by-cluster')
@@ -52,12 +51,10 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
     .option('--log-group <name>', `log group to query (default: cloudwatch.logGroup of the config file, else ${CLOUDWATCH_DEFAULTS.logGroup})`)
     .option('--config <file>', 'config file to read the cloudwatch settings from (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml if present)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--region <region>', 'AWS Region (default: AWS_REGION, then IMDS)')
-    .option('--endpoint <url>', 'CloudWatch Logs endpoint override')
     .option('--limit <n>', 'most rows to return (1–10000)')
     .option('--timeout <duration>', 'give up (and stop the query) after this long', '10m')
-    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
-    .action(async (name: string, flags: InsightsFlags) => {
+    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one');
+  addAwsOptions(cmd, 'CloudWatch Logs').action(async (name: string, flags: InsightsFlags) => {
       const pack = await loadQueryPack(flags.dir);
       const q = pack.find((p) => p.name === name);
       if (!q) throw new UsageError(`no query named ${JSON.stringify(name)}; the pack has: ${pack.map((p) => p.name).join(', ')}`);
@@ -76,7 +73,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
       const queryString = renderQuery(q, { ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.instance ? { instance: flags.instance } : {}) });
 
       const [{ commandLogsClient, awsError, logsCommandSettings }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
-      const target = await logsCommandSettings(flags);
+      const target = await logsCommandSettings({ ...flags, ...awsFlags(flags) });
       const client = await commandLogsClient(target);
       try {
         const started = await client
