@@ -6,13 +6,14 @@ const SUMMARY_LINE_CHARS = 240;
 
 export function renderTimelineText(t: TaskTimeline): string {
   const out: string[] = [];
-  out.push(`Timeline of task ${t.taskArn ?? t.taskId} on this host (${t.timeline.length} line${t.timeline.length === 1 ? '' : 's'}):`);
+  const logged = t.timeline.filter((e) => e.source !== 'host-state').length;
+  out.push(`Timeline of task ${t.taskArn ?? t.taskId} on this host (${logged} line${logged === 1 ? '' : 's'}):`);
   out.push(
     t.containers.length
       ? `  containers: ${t.containers.map((c) => c.slice(0, 12)).join(', ')} (learned from ${t.learnedFrom.join(', ')})`
       : '  containers: none found (the task never created one, or its containers were already removed)',
   );
-  if (t.timeline.length === 0) out.push('  no line on this host names the task or its containers: the task may have run on another instance, or before the logs kept here');
+  if (logged === 0) out.push('  no line on this host names the task or its containers: the task may have run on another instance, or before the logs kept here');
   for (const e of t.timeline) {
     const mark = e.ruleId ? ` [${e.category}]` : '';
     out.push(`  ${e.time ?? '(no time)'.padEnd(24)} ${e.source.padEnd(10)}${mark} ${e.text}`);
