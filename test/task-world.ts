@@ -289,7 +289,7 @@ export interface RunningWorld {
   close(): Promise<void>;
 }
 
-export async function startWorld(w: World, opts: { tls?: { key: string; cert: string }; bundle?: string } = {}): Promise<RunningWorld> {
+export async function startWorld(w: World, opts: { tls?: { key: string; cert: string }; bundle?: string; extraBackends?: Record<string, string> } = {}): Promise<RunningWorld> {
   const dir = mkdtempSync(path.join(tmpdir(), 'ecs-triage-task-'));
   const fargate = w.launchType === 'FARGATE';
   const net = w.network[REGION]!;
@@ -319,7 +319,7 @@ export async function startWorld(w: World, opts: { tls?: { key: string; cert: st
     msPerTimeoutSecond: 1000,
   });
   const front = await startAwsFront({
-    backends: { ecs: ecs.endpoint, iam: iam.endpoint, ecr: ecr.endpoint, ec2: ec2.endpoint, secretsmanager: sm.endpoint, kms: kms.endpoint, ssm: ssm.endpoint },
+    backends: { ecs: ecs.endpoint, iam: iam.endpoint, ecr: ecr.endpoint, ec2: ec2.endpoint, secretsmanager: sm.endpoint, kms: kms.endpoint, ssm: ssm.endpoint, ...opts.extraBackends },
     deny: w.deny,
     ...(opts.tls ? { tls: opts.tls } : {}),
   });
