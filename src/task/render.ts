@@ -19,6 +19,8 @@ export function renderTaskText(r: TaskReport): string {
   );
   const facts = [
     t.taskDefinition ? `task definition ${t.taskDefinition.split('/').pop()}` : undefined,
+    t.networkMode ? `${t.networkMode} network mode` : undefined,
+    t.cpu || t.memory ? `${t.cpu ?? '?'} CPU units, ${t.memory ?? '?'} MiB` : undefined,
     t.executionRole ? `execution role ${t.executionRole.split('/').pop()}` : undefined,
     t.service ? `service ${t.service}` : undefined,
     t.containerInstance ? `instance ${t.containerInstance}` : undefined,

@@ -24,6 +24,10 @@ export interface TaskReport {
     stopCode?: string;
     stoppedReason?: string;
     taskDefinition?: string;
+    networkMode?: string;
+    /** Task-level CPU units and memory (MiB), as the task definition sets them. */
+    cpu?: string;
+    memory?: string;
     executionRole?: string;
     service?: string;
     containerInstance?: string;
@@ -66,6 +70,9 @@ export function buildReport(rec: TaskRecord, d: Diagnosis, checks: CheckResult[]
       ...(rec.stopCode ? { stopCode: rec.stopCode } : {}),
       ...(rec.stoppedReason ? { stoppedReason: redact(rec.stoppedReason) } : {}),
       ...(td?.arn ? { taskDefinition: td.arn } : {}),
+      ...(td?.networkMode ? { networkMode: td.networkMode } : {}),
+      ...(td?.cpu ? { cpu: td.cpu } : {}),
+      ...(td?.memory ? { memory: td.memory } : {}),
       ...(td?.executionRoleArn ? { executionRole: td.executionRoleArn } : {}),
       ...(rec.service ? { service: rec.service.name } : rec.group?.startsWith('service:') ? { service: rec.group.slice(8) } : {}),
       ...(rec.ec2InstanceId ? { containerInstance: rec.ec2InstanceId } : rec.containerInstanceArn ? { containerInstance: rec.containerInstanceArn } : {}),

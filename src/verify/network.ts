@@ -36,6 +36,8 @@ interface Network {
   routeFrom: string;
   internet: InternetPath;
   endpoints: XmlObject[];
+  /** Availability Zone of each subnet the VPC's interface endpoints sit in. */
+  endpointAzs: Map<string, string>;
 }
 
 /** Where the task's setup traffic leaves from. */
@@ -101,7 +103,13 @@ async function readNetwork(ctx: VerifyContext, att: Attachment): Promise<Network
   const endpoints = await call('ec2:DescribeVpcEndpoints', () =>
     ec2.paginate('DescribeVpcEndpoints', { ...filterParams([{ name: 'vpc-id', values: [vpcId] }]), MaxResults: String(PAGE) }, 'vpcEndpointSet'),
   );
-  const net: Network = { att, vpcId, vpcCidrs, routeFrom, internet: table ? defaultRoute(table) : { kind: 'none' }, endpoints };
+  const endpointSubnets = [...new Set(endpoints.flatMap((e) => idList(e.subnetIdSet)))];
+  const endpointAzs = new Map<string, string>();
+  if (endpointSubnets.length) {
+    const page = await ec2.call('DescribeSubnets', listParams('SubnetId', endpointSubnets)).catch(() => undefined);
+    for (const sn of items(page?.subnetSet)) if (text(sn.subnetId) && text(sn.availabilityZone)) endpointAzs.set(text(sn.subnetId)!, text(sn.availabilityZone)!);
+  }
+  const net: Network = { att, vpcId, vpcCidrs, routeFrom, internet: table ? defaultRoute(table) : { kind: 'none' }, endpoints, endpointAzs };
   const az = text(subnet.availabilityZone);
   if (az) net.az = az;
   const cidr = text(subnet.cidrBlock);
@@ -170,22 +178,26 @@ function endpointFor(net: Network, need: Need): { ok: boolean; words: string; en
     if (state !== 'available') continue;
     const type = (text(e.vpcEndpointType) ?? '').toLowerCase();
     if (type === 'gateway') {
-      if (net.routeTableId && routeTableIds(e).includes(net.routeTableId)) return { ok: true, words: `gateway endpoint ${id} on ${net.routeTableId}`, endpoint: e };
+      if (net.routeTableId && idList(e.routeTableIdSet).includes(net.routeTableId)) return { ok: true, words: `gateway endpoint ${id} on ${net.routeTableId}`, endpoint: e };
       continue;
     }
-    if (text(e.privateDnsEnabled) === 'true') return { ok: true, words: `interface endpoint ${id} with private DNS`, endpoint: e };
+    if (text(e.privateDnsEnabled) === 'true') {
+      // Another AZ's endpoint interface still answers (the traffic crosses AZs): noted, not a failure.
+      const azs = idList(e.subnetIdSet).map((sn) => net.endpointAzs.get(sn)).filter((az): az is string => !!az);
+      const cross = net.az && azs.length && !azs.includes(net.az) ? ` (no interface in ${net.az}: requests cross to ${[...new Set(azs)].join(', ')})` : '';
+      return { ok: true, words: `interface endpoint ${id} with private DNS${cross}`, endpoint: e };
+    }
   }
-  const described = mine.map((e) => `${text(e.vpcEndpointId)} (${text(e.vpcEndpointType)}, ${text(e.state)}${text(e.vpcEndpointType)?.toLowerCase() === 'gateway' ? `, route tables ${routeTableIds(e).join(',') || 'none'}` : `, private DNS ${text(e.privateDnsEnabled) === 'true' ? 'on' : 'off'}`})`);
+  const described = mine.map((e) => `${text(e.vpcEndpointId)} (${text(e.vpcEndpointType)}, ${text(e.state)}${text(e.vpcEndpointType)?.toLowerCase() === 'gateway' ? `, route tables ${idList(e.routeTableIdSet).join(',') || 'none'}` : `, private DNS ${text(e.privateDnsEnabled) === 'true' ? 'on' : 'off'}`})`);
   return {
     ok: false,
     words: `${name} endpoint(s) ${described.join(', ')} do not serve this subnet${need.gateway ? ` (not associated with ${net.routeTableId ?? 'its route table'})` : ' (not available, or private DNS off)'}`,
   };
 }
 
-/** `routeTableIdSet` holds `<item>rtb-…</item>` strings, not objects. */
-function routeTableIds(e: XmlObject): string[] {
-  const set = e.routeTableIdSet;
-  if (!set || typeof set === 'string') return [];
+/** `routeTableIdSet` and `subnetIdSet` hold `<item>id</item>` strings, not objects. */
+function idList(set: XmlObject[string] | undefined): string[] {
+  if (!set || typeof set === 'string' || Array.isArray(set)) return [];
   const inner = (set as XmlObject).item;
   return (Array.isArray(inner) ? inner : [inner]).filter((x): x is string => typeof x === 'string');
 }
