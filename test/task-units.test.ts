@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadRuleSet } from '../src/classify/load.js';
-import { Ec2QueryClient, filterParams, listParams, text } from '../src/aws/ec2-query.js';
+import { Ec2QueryClient, filterParams, listParams, text, type XmlObject } from '../src/aws/ec2-query.js';
 import { classifyText } from '../src/task/diagnose.js';
 import { parseTaskRef } from '../src/task/record.js';
 import { decide } from '../src/task/verdict.js';
@@ -73,7 +73,7 @@ describe('ECR lifecycle rules', () => {
 
 describe('network rules', () => {
   it('the default route: NAT, internet gateway, blackhole, none, other', () => {
-    const table = (route: Record<string, string>) => ({ routeSet: { item: [{ destinationCidrBlock: '10.0.0.0/16', gatewayId: 'local', state: 'active' }, { destinationCidrBlock: '0.0.0.0/0', state: 'active', ...route }] } });
+    const table = (route: Record<string, string>): XmlObject => ({ routeSet: { item: [{ destinationCidrBlock: '10.0.0.0/16', gatewayId: 'local', state: 'active' }, { destinationCidrBlock: '0.0.0.0/0', state: 'active', ...route }] } });
     expect(defaultRoute(table({ natGatewayId: 'nat-1' }))).toEqual({ kind: 'nat', via: 'nat-1' });
     expect(defaultRoute(table({ gatewayId: 'igw-1' }))).toEqual({ kind: 'igw', via: 'igw-1' });
     expect(defaultRoute(table({ natGatewayId: 'nat-1', state: 'blackhole' }))).toEqual({ kind: 'blackhole', via: 'nat-1' });
