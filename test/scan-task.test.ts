@@ -117,6 +117,14 @@ describe('scan --task', () => {
     expect(t.timeline.length).toBeGreaterThan(0);
   });
 
+  it('host checks: the filesystems stay, container-log findings only for the task\'s own containers', async () => {
+    const all = JSON.parse((await runCli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--format', 'summary', '--fail-on', 'never'])).stdout) as ScanSummary;
+    expect(all.findings.map((f) => f.category)).toContain('container_log_unbounded');
+    const mine = JSON.parse((await runCli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--task', '6ce9a63354f66a468c502260f57274b6', '--format', 'summary', '--fail-on', 'never'])).stdout) as ScanSummary;
+    expect(mine.findings.map((f) => f.category)).toEqual(['registry_auth_denied']);
+    expect(mine.task!.timeline.some((e) => e.source === 'host-state' && /filesystem/.test(e.text))).toBe(true);
+  });
+
   it('a task the host never saw: an empty timeline that says so, and bad task ids are usage errors', async () => {
     const r = await runCli(['scan', '--root', OOM_HOST, '--task', '99999999999999999999999999999999', '--fail-on', 'never']);
     expect(r.code).toBe(0);

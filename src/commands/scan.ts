@@ -53,7 +53,10 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
         log,
         ...(focus ? { focus } : {}),
       });
-      if (focus && taskMod) report.task = focus.result(taskMod.hostStateEntries(report.checks, report.generatedAt));
+      if (focus && taskMod) {
+        taskMod.focusHostFindings(report, focus);
+        report.task = focus.result(taskMod.hostStateEntries(report.checks, report.generatedAt));
+      }
       io.stdout.write(await render(report, flags.format));
       if (flags.ship) {
         const { shipFromCli } = await import('../sinks/cloudwatch/ship.js');

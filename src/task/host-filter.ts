@@ -12,7 +12,8 @@ import { redactAndCut } from '../redact.js';
 import { discoverLogFiles } from '../sources/discover.js';
 import { scanFile } from '../sources/file-scan.js';
 import { UsageError } from '../errors.js';
-import type { Finding, LogRecord, TaskTimeline, TimelineEntry } from '../types.js';
+import { FindingCollector, sortReportFindings } from '../report/collect.js';
+import { severityRank, type Finding, type LogRecord, type ScanReport, type TaskTimeline, type TimelineEntry } from '../types.js';
 
 /** A scan keeps at most this many timeline lines in memory (a crash-looping task can write thousands). */
 export const MAX_TIMELINE = 400;
@@ -193,6 +194,24 @@ async function fromContainerLabels(host: Host, focus: TaskFocus): Promise<void> 
         }
       }),
   );
+}
+
+/**
+ * Host checks in a task-focused scan: the filesystems stay (they are the host's state for every task), container-log
+ * findings only for the task's own containers (the checks report one finding per container before folding).
+ */
+export function focusHostFindings(report: ScanReport, focus: TaskFocus): void {
+  const checks = report.checks as { findings?: Finding[] } | undefined;
+  if (!checks?.findings) return;
+  const perContainer = (c: string): boolean => c.startsWith('container_log');
+  const collector = new FindingCollector();
+  for (const f of checks.findings) {
+    if (!perContainer(f.category)) continue;
+    const id = String(f.fields.dockerId ?? '');
+    if (id && [...focus.containers].some((c) => c.startsWith(id))) collector.add(f);
+  }
+  report.findings = sortReportFindings([...report.findings.filter((f) => !perContainer(f.category)), ...collector.findings()]);
+  report.status = report.findings.reduce<ScanReport['status']>((w, f) => (w === 'ok' || severityRank(f.severity) > severityRank(w) ? f.severity : w), 'ok');
 }
 
 /** One line per filesystem Docker and the agent write to: the host state next to the timeline. */
