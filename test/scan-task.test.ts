@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { runCli } from './helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { BUNDLE, runCli } from './helpers/cli.js';
 import type { ScanReport, ScanSummary } from '../src/types.js';
 
 const OOM_HOST = 'fixtures/hosts/container-oom';
@@ -123,6 +124,16 @@ describe('scan --task', () => {
     const mine = JSON.parse((await runCli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--task', '6ce9a63354f66a468c502260f57274b6', '--format', 'summary', '--fail-on', 'never'])).stdout) as ScanSummary;
     expect(mine.findings.map((f) => f.category)).toEqual(['registry_auth_denied']);
     expect(mine.task!.timeline.some((e) => e.source === 'host-state' && /filesystem/.test(e.text))).toBe(true);
+  });
+
+  it('loads neither the AWS SDK nor TLS: scan --task, task --help', () => {
+    const probe = 'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nBUILTINS "+JSON.stringify(process.moduleLoadList.filter(m=>/^NativeModule (http2|https)$/.test(m)))+"\\n"))';
+    for (const args of [['scan', '--root', OOM_HOST, '--task', OOM_TASK, '--format', 'summary', '--fail-on', 'never'], ['task', '--help']]) {
+      const r = spawnSync(process.execPath, ['--import', probe, BUNDLE, ...args], { encoding: 'utf8' });
+      expect(r.status, args.join(' ')).toBe(0);
+      const line = r.stderr.split('\n').find((l) => l.startsWith('BUILTINS ')) ?? 'BUILTINS ?';
+      expect(JSON.parse(line.slice(9)), args.join(' ')).toEqual([]);
+    }
   });
 
   it('a task the host never saw: an empty timeline that says so, and bad task ids are usage errors', async () => {

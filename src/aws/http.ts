@@ -2,12 +2,18 @@
 // (HTTP_PROXY for an http:// endpoint), except for the hosts NO_PROXY lists, as the AWS CLI, the ECS agent and
 // the CloudWatch agent do. Many container instances reach AWS only through such a proxy; the SDK for JavaScript
 // ignores these variables on its own. The tunnel is a CONNECT through the proxy, then TLS to AWS end to end.
-import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
-import tls from 'node:tls';
+// node:http, node:https and node:tls are imported inside the functions that use them: a static import would be
+// hoisted to the top of the single-file bundle and load TLS into every command, `--help` included.
+import type http from 'node:http';
+import type https from 'node:https';
+import type tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { ConfigError } from '../errors.js';
+
+type Net = { http: typeof http; https: typeof https; tls: typeof tls };
+
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const isIp = (s: string): boolean => IPV4.test(s) || s.includes(':');
 
 export interface HttpSettings {
   connectTimeoutMs?: number;
@@ -60,10 +66,10 @@ export function bypassed(hostname: string, port: number, noProxy: string): boole
     }
     entry = entry.replace(/^\[|\]$/g, '');
     if (entry.includes('/')) {
-      if (net.isIPv4(host) && inCidr(host, entry)) return true;
+      if (IPV4.test(host) && inCidr(host, entry)) return true;
       continue;
     }
-    if (net.isIP(entry)) {
+    if (isIp(entry)) {
       if (entry === host) return true;
       continue;
     }
@@ -81,7 +87,7 @@ function ipv4ToInt(ip: string): number {
 export function inCidr(ip: string, cidr: string): boolean {
   const [base, bitsText] = cidr.split('/');
   const bits = Number(bitsText);
-  if (!base || !net.isIPv4(base) || !net.isIPv4(ip) || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  if (!base || !IPV4.test(base) || !IPV4.test(ip) || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
   if (bits === 0) return true;
   const mask = (0xffffffff << (32 - bits)) >>> 0;
   return (ipv4ToInt(ip) & mask) === (ipv4ToInt(base) & mask);
@@ -100,7 +106,7 @@ type ConnectOptions = (http.ClientRequestArgs & tls.ConnectionOptions) & { host?
 type OnCreate = (err: Error | null, socket?: Duplex) => void;
 
 /** Opens a CONNECT tunnel to host:port through the proxy; resolves with the raw tunnel socket. */
-function openTunnel(proxy: URL, host: string, port: number, timeoutMs: number, cb: (err: Error | null, socket?: net.Socket) => void): void {
+function openTunnel(mods: Net, proxy: URL, host: string, port: number, timeoutMs: number, cb: (err: Error | null, socket?: import('node:net').Socket) => void): void {
   const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const headers: Record<string, string> = { host: target };
   if (proxy.username) {
@@ -109,7 +115,7 @@ function openTunnel(proxy: URL, host: string, port: number, timeoutMs: number, c
     headers['proxy-authorization'] = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
   }
   const shown = `${proxy.protocol}//${proxy.host}`;
-  const req = (proxy.protocol === 'https:' ? https : http).request({
+  const req = (proxy.protocol === 'https:' ? mods.https : mods.http).request({
     host: proxy.hostname.replace(/^\[|\]$/g, ''),
     port: Number(proxy.port) || (proxy.protocol === 'https:' ? 443 : 80),
     method: 'CONNECT',
@@ -119,7 +125,7 @@ function openTunnel(proxy: URL, host: string, port: number, timeoutMs: number, c
     timeout: timeoutMs,
   });
   let settled = false;
-  const done = (err: Error | null, socket?: net.Socket): void => {
+  const done = (err: Error | null, socket?: import('node:net').Socket): void => {
     if (settled) return;
     settled = true;
     cb(err, socket);
@@ -143,58 +149,61 @@ function targetOf(options: ConnectOptions, defaultPort: number): { host: string;
   return { host: String(options.host ?? options.hostname ?? 'localhost'), port: Number(options.port) || defaultPort };
 }
 
-/** An https.Agent that tunnels through the proxy NO_PROXY does not exempt the host from. */
-class ProxyHttpsAgent extends https.Agent {
-  constructor(
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly connectTimeoutMs: number,
-    options: https.AgentOptions,
-  ) {
-    super(options);
-  }
+/** Agent classes that tunnel through the proxy NO_PROXY does not exempt the host from (built once the modules load). */
+function agentClasses(mods: Net): { Https: new (env: NodeJS.ProcessEnv, t: number, o: https.AgentOptions) => https.Agent; Http: new (env: NodeJS.ProcessEnv, t: number, o: http.AgentOptions) => http.Agent } {
+  class ProxyHttpsAgent extends mods.https.Agent {
+    constructor(
+      private readonly env: NodeJS.ProcessEnv,
+      private readonly connectTimeoutMs: number,
+      options: https.AgentOptions,
+    ) {
+      super(options);
+    }
 
-  override createConnection(options: ConnectOptions, cb: OnCreate): Duplex | undefined {
-    const { host, port } = targetOf(options, 443);
-    let proxy: URL | undefined;
-    try {
-      proxy = proxyFor(new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`), this.env);
-    } catch (err) {
-      cb(err as Error);
+    override createConnection(options: ConnectOptions, cb: OnCreate): Duplex | undefined {
+      const { host, port } = targetOf(options, 443);
+      let proxy: URL | undefined;
+      try {
+        proxy = proxyFor(new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`), this.env);
+      } catch (err) {
+        cb(err as Error);
+        return undefined;
+      }
+      if (!proxy) return super.createConnection(options as never, cb as never) as Duplex | undefined;
+      openTunnel(mods, proxy, host, port, this.connectTimeoutMs, (err, socket) => {
+        if (err || !socket) return cb(err ?? new Error('no tunnel'));
+        const secure = mods.tls.connect({ ...options, socket, servername: options.servername ?? (isIp(host) ? undefined : host) } as tls.ConnectionOptions);
+        cb(null, secure);
+      });
       return undefined;
     }
-    if (!proxy) return super.createConnection(options as never, cb as never) as Duplex | undefined;
-    openTunnel(proxy, host, port, this.connectTimeoutMs, (err, socket) => {
-      if (err || !socket) return cb(err ?? new Error('no tunnel'));
-      const secure = tls.connect({ ...options, socket, servername: options.servername ?? (net.isIP(host) ? undefined : host) } as tls.ConnectionOptions);
-      cb(null, secure);
-    });
-    return undefined;
-  }
-}
-
-/** The same for plain http:// endpoints (local stacks): a CONNECT tunnel through HTTP_PROXY. */
-class ProxyHttpAgent extends http.Agent {
-  constructor(
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly connectTimeoutMs: number,
-    options: http.AgentOptions,
-  ) {
-    super(options);
   }
 
-  override createConnection(options: ConnectOptions, cb: OnCreate): Duplex | undefined {
-    const { host, port } = targetOf(options, 80);
-    let proxy: URL | undefined;
-    try {
-      proxy = proxyFor(new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}`), this.env);
-    } catch (err) {
-      cb(err as Error);
+  /** The same for plain http:// endpoints (local stacks): a CONNECT tunnel through HTTP_PROXY. */
+  class ProxyHttpAgent extends mods.http.Agent {
+    constructor(
+      private readonly env: NodeJS.ProcessEnv,
+      private readonly connectTimeoutMs: number,
+      options: http.AgentOptions,
+    ) {
+      super(options);
+    }
+
+    override createConnection(options: ConnectOptions, cb: OnCreate): Duplex | undefined {
+      const { host, port } = targetOf(options, 80);
+      let proxy: URL | undefined;
+      try {
+        proxy = proxyFor(new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}`), this.env);
+      } catch (err) {
+        cb(err as Error);
+        return undefined;
+      }
+      if (!proxy) return super.createConnection(options as never, cb as never) as Duplex | undefined;
+      openTunnel(mods, proxy, host, port, this.connectTimeoutMs, (err, socket) => (err || !socket ? cb(err ?? new Error('no tunnel')) : cb(null, socket)));
       return undefined;
     }
-    if (!proxy) return super.createConnection(options as never, cb as never) as Duplex | undefined;
-    openTunnel(proxy, host, port, this.connectTimeoutMs, (err, socket) => (err || !socket ? cb(err ?? new Error('no tunnel')) : cb(null, socket)));
-    return undefined;
   }
+  return { Https: ProxyHttpsAgent, Http: ProxyHttpAgent };
 }
 
 export interface HttpAgents {
@@ -203,16 +212,18 @@ export interface HttpAgents {
 }
 
 /** Agents for one client; keep-alive as the SDK's own defaults. */
-export function createAgents(settings: HttpSettings = {}): HttpAgents {
+export async function createAgents(settings: HttpSettings = {}): Promise<HttpAgents> {
   const env = settings.env ?? process.env;
   const connect = settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   // Fail on a bad proxy setting now, with its name, rather than on the first request.
   for (const [name, value] of [['HTTPS_PROXY', env.HTTPS_PROXY || env.https_proxy], ['HTTP_PROXY', env.HTTP_PROXY || env.http_proxy]] as const) {
     if (value?.trim()) parseProxy(value.trim(), name);
   }
+  const [h, hs, t] = await Promise.all([import('node:http'), import('node:https'), import('node:tls')]);
+  const { Http, Https } = agentClasses({ http: h.default, https: hs.default, tls: t.default });
   return {
-    httpAgent: new ProxyHttpAgent(env, connect, { keepAlive: true, maxSockets: 50 }),
-    httpsAgent: new ProxyHttpsAgent(env, connect, { keepAlive: true, maxSockets: 50 }),
+    httpAgent: new Http(env, connect, { keepAlive: true, maxSockets: 50 }),
+    httpsAgent: new Https(env, connect, { keepAlive: true, maxSockets: 50 }),
   };
 }
 
@@ -221,7 +232,7 @@ export async function createRequestHandler(settings: HttpSettings = {}): Promise
   quietSdkWarning();
   const { NodeHttpHandler } = await import('@smithy/node-http-handler');
   return new NodeHttpHandler({
-    ...createAgents(settings),
+    ...(await createAgents(settings)),
     connectionTimeout: settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
     requestTimeout: settings.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     // Without this, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes and the request
