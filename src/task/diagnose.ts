@@ -24,7 +24,8 @@ export function ecsTexts(rec: TaskRecord): EcsText[] {
   const out: EcsText[] = [];
   const stopped = rec.times.stoppedAt ?? rec.times.stoppingAt;
   if (rec.stoppedReason) out.push({ where: 'stoppedReason', text: rec.stoppedReason, ...(stopped ? { time: stopped } : {}) });
-  for (const c of rec.containers) if (c.reason) out.push({ where: `container ${c.name}`, text: c.reason, ...(stopped ? { time: stopped } : {}) });
+  // A container reason that repeats the stopped reason (a pull failure, usually) is the same evidence once.
+  for (const c of rec.containers) if (c.reason && c.reason !== rec.stoppedReason) out.push({ where: `container ${c.name}`, text: c.reason, ...(stopped ? { time: stopped } : {}) });
   for (const e of rec.service?.events ?? []) out.push({ where: `service ${rec.service!.name} event`, text: e.message, ...(e.createdAt ? { time: e.createdAt } : {}) });
   return out;
 }
