@@ -208,9 +208,16 @@ describe('profiles, credentials hint, the SDK warning', () => {
     for (const args of runs) {
       const r = await world.cli(args, none);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(3);
-      expect(r.stderr, args[0]).toMatch(/hint: no AWS credentials were found: pass --profile NAME \(or set AWS_PROFILE\)/);
+      expect(r.stderr, args[0]).toMatch(/hint: no AWS credentials were found: name a profile of ~\/\.aws\/config \(--profile NAME, or AWS_PROFILE\)/);
       expect(r.stderr, args[0]).not.toMatch(WARNING);
     }
+    // The CloudWatch sink (scan --ship, watch) keeps the events spooled and logs the same hint.
+    const cfg = path.join(world.dir, 'ship-nocreds.yaml');
+    await writeFile(cfg, `stateDir: ${path.join(world.dir, 'state-nocreds')}\ncloudwatch:\n  logGroup: /ecs-triage/nocreds\n  endpoint: ${world.front.endpoint}\n  region: ${REGION}\n`);
+    const ship = await world.cli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--ship', '--config', cfg, '--format', 'summary', '--fail-on', 'never'], none);
+    expect(ship.stderr).toMatch(/level=error msg="CloudWatch refused our credentials or permissions; events stay spooled" .*hint="no AWS credentials were found/);
+    expect(ship.stderr).toMatch(/still spooled/);
+    expect(ship.stderr).not.toMatch(WARNING);
   });
 
   it('no SDK Node-version warning from any command, though the environment does not silence it', async () => {

@@ -99,7 +99,7 @@ describe('AWS settings', () => {
     expect(failureKind(none)).toBe('no-credentials');
     const e1 = awsFailure('ecs:DescribeTasks', none);
     expect(e1.exitCode).toBe(3);
-    expect(e1.hint).toMatch(/no AWS credentials were found: pass --profile NAME/);
+    expect(e1.hint).toMatch(/no AWS credentials were found: name a profile of ~\/\.aws\/config \(--profile NAME, or AWS_PROFILE\)/);
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
     expect(awsFailure('ssm:SendCommand', refused, { service: 'SSM' })).toMatchObject({ exitCode: 3, hint: expect.stringMatching(/no answer from the SSM endpoint/) });
     const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });

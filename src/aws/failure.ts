@@ -32,7 +32,7 @@ export function failureKind(err: unknown): FailureKind {
 }
 
 const CREDENTIALS_HINT =
-  'no AWS credentials were found: pass --profile NAME (or set AWS_PROFILE) for a profile of ~/.aws/config, set AWS_ACCESS_KEY_ID and ' +
+  'no AWS credentials were found: name a profile of ~/.aws/config (--profile NAME, or AWS_PROFILE), set AWS_ACCESS_KEY_ID and ' +
   'AWS_SECRET_ACCESS_KEY, run `aws sso login` for an SSO profile, or run on an instance or task whose role grants access';
 
 /**
