@@ -77,6 +77,8 @@ export interface World {
   /** SSM instances for the host join (EC2 tasks). */
   ssmInstances?: FakeInstance[];
   taskId: string;
+  /** The task's `group` (default `service:prod-api`). */
+  taskGroup?: string;
 }
 
 function network(): RegionNetwork {
@@ -211,7 +213,7 @@ function task(w: World): Record<string, unknown> {
     launchType: w.launchType,
     lastStatus: 'STOPPED',
     desiredStatus: 'STOPPED',
-    group: 'service:prod-api',
+    group: w.taskGroup ?? 'service:prod-api',
     startedBy: 'ecs-svc/1234567890123456789',
     cpu: '256',
     memory: '512',

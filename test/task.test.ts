@@ -245,11 +245,20 @@ describe('task: options, errors and the service form', () => {
     expect(world.front.requests.map((q) => q.operation)).toContain('ListTasks');
   });
 
-  it('--service with no stopped task says so and still reads the service\'s events', async () => {
-    world = await startWorld(baseWorld('EC2'));
-    // The base world's task stopped too; ask for a service that has none.
-    const r = await world.cli(['task', '--service', 'nope', '--cluster', 'prod', '--endpoint-url', world.front.endpoint]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/ecs:ListTasks: service nope in cluster prod: Service not found/);
+  it('--service with no stopped task says so and still reads the service\'s events; an unknown service is an error', async () => {
+    const w = baseWorld('EC2');
+    w.taskGroup = 'family:prod-api';
+    world = await startWorld(w);
+    const r = await world.cli(['task', '--service', 'prod-api', '--cluster', 'prod', '--endpoint-url', world.front.endpoint]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^no stopped task of service prod-api in cluster prod \(ECS keeps stopped tasks for about an hour\)\./);
+    expect(r.stdout).toMatch(/is unable to consistently start tasks successfully/);
+    const json = JSON.parse((await world.cli(['task', '--service', 'prod-api', '--cluster', 'prod', '--endpoint-url', world.front.endpoint, '--format', 'json'])).stdout) as { reports: unknown[]; note: string; serviceEvents: unknown[] };
+    expect(json.reports).toEqual([]);
+    expect(json.note).toMatch(/no stopped task/);
+    expect(json.serviceEvents.length).toBeGreaterThan(0);
+    const nope = await world.cli(['task', '--service', 'nope', '--cluster', 'prod', '--endpoint-url', world.front.endpoint]);
+    expect(nope.code).toBe(2);
+    expect(nope.stderr).toMatch(/ecs:ListTasks: service nope in cluster prod: Service not found/);
   });
 });
