@@ -70,6 +70,8 @@ export interface World {
   network: Record<string, RegionNetwork>;
   secrets: FakeSecret[];
   keys: FakeKey[];
+  /** Parameter Store entries (DescribeParameters). */
+  parameters?: Array<{ name: string; type: 'String' | 'StringList' | 'SecureString'; keyId?: string; region?: string; account?: string }>;
   /** IAM actions the caller (the on-call engineer's role) may not perform. */
   deny: string[];
   /** The task's ENI is still there (normally ECS deletes it when a Fargate task stops). */
@@ -319,6 +321,7 @@ export async function startWorld(w: World, opts: { tls?: { key: string; cert: st
     workDir: dir,
     invisibleMs: 100,
     msPerTimeoutSecond: 1000,
+    ...(w.parameters ? { parameters: w.parameters } : {}),
   });
   const front = await startAwsFront({
     backends: { ecs: ecs.endpoint, iam: iam.endpoint, ecr: ecr.endpoint, ec2: ec2.endpoint, secretsmanager: sm.endpoint, kms: kms.endpoint, ssm: ssm.endpoint, ...opts.extraBackends },

@@ -182,6 +182,30 @@ for (const lt of ['EC2', 'FARGATE'] as const) {
   });
 }
 
+describe('task: parameters and keys', () => {
+  it('a SecureString parameter under a customer-managed key the role may not use for kms:Decrypt', async () => {
+    const w = scenario('secret-not-readable', 'FARGATE');
+    const keyArn = `arn:aws:kms:us-east-1:${ACCOUNT}:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
+    w.containers[0]!.secrets = [{ name: 'API_TOKEN', valueFrom: '/prod/api/token' }];
+    w.parameters = [
+      { name: '/prod/other', type: 'String' },
+      { name: '/prod/api/token', type: 'SecureString', keyId: 'alias/prod-api' },
+    ];
+    w.keys = [{ arn: keyArn, aliases: ['alias/prod-api'] }];
+    w.roles[EXEC_ROLE]!.policies.push({ name: 'read-parameters', document: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ssm:GetParameters', Resource: `arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/prod/*` }] } });
+    world = await startWorld(w);
+    const r = await world.cli(['task', taskArn(), '--no-host', '--endpoint-url', world.front.endpoint, '--format', 'json']);
+    const report = JSON.parse(r.stdout) as TaskReport;
+    expect(check(report, 'secrets.exist')).toMatchObject({ status: 'pass', evidence: [expect.stringMatching(/ssm:DescribeParameters Name=\/prod\/api\/token: SecureString \(KMS key alias\/prod-api\)/)] });
+    const read = check(report, 'secrets.read-permission');
+    expect(read.status).toBe('fail');
+    expect(read.detail).toBe(`The execution role ${EXEC_ROLE} may not call kms:Decrypt on ${keyArn}: the task cannot start (ResourceInitializationError).`);
+    expect(read.evidence.join('\n')).toMatch(/ssm:GetParameters on arn:aws:ssm:us-east-1:123456789012:parameter\/prod\/api\/token: allowed by read-parameters/);
+    // DescribeParameters answered one entry a page: every page was followed.
+    expect(world.front.requests.filter((q) => q.operation === 'DescribeParameters').length).toBeGreaterThan(1);
+  });
+});
+
 describe('task: options, errors and the service form', () => {
   it('--no-verify: no checks, the cause from ECS\'s texts only', async () => {
     const { report } = await run('reference-incident', 'EC2', ['--no-verify']);
