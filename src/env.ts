@@ -13,6 +13,9 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; meaning: string }> = [
   { name: 'AWS_REGION, AWS_DEFAULT_REGION', meaning: 'the Region when none is configured (before IMDS)' },
   { name: 'AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, AWS_EC2_METADATA_V1_DISABLED', meaning: 'IMDS, read as the AWS SDK reads them' },
   { name: 'AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL_ECS', meaning: '`fleet scan`: endpoint overrides for SSM and ECS (the SDK reads `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS` itself)' },
+  { name: 'AWS_PROFILE, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, HOME', meaning: 'the named profile and the files it is read from (`~/.aws/config`, `~/.aws/credentials`), as the AWS CLI reads them; `--profile` wins' },
+  { name: 'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', meaning: 'ignore endpoint URLs set in the environment or the profile, as the AWS CLI does' },
+  { name: 'HTTPS_PROXY, HTTP_PROXY, NO_PROXY', meaning: 'every AWS client connects through this proxy (lower-case spellings too), except for hosts in NO_PROXY, as the ECS and CloudWatch agents do' },
   { name: 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', meaning: 'set to `true` by ecs-triage before it builds an SDK client (the SDK warns on Node 20)' },
 ];
 

@@ -223,6 +223,33 @@ export interface Problem {
   reason: string;
 }
 
+/** One line of `scan --task`'s timeline: a log line about the task, or the host's state. */
+export interface TimelineEntry {
+  /** ISO UTC, when the line has a time of its own. */
+  time?: string;
+  source: RecordSource | 'host-state';
+  /** The line, redacted and cut. */
+  text: Redacted;
+  /** Set when a rule recognised the line. */
+  ruleId?: string;
+  category?: string;
+  file?: string;
+  line?: number;
+}
+
+/** What `scan --task` found: the task, its containers, and the lines about it in time order. */
+export interface TaskTimeline {
+  taskId: string;
+  taskArn?: string;
+  /** Docker ids of its containers. */
+  containers: string[];
+  /** Where the container ids were learned: `agent log`, `agent state`, `container labels`. */
+  learnedFrom: string[];
+  timeline: TimelineEntry[];
+  /** Lines about the task left out (over the timeline's cap, or the summary's size budget). */
+  omitted: number;
+}
+
 /** The compact form (`scan --format summary`) that fits SSM's 24,000-character output limit. */
 export interface ScanSummary {
   schema: 'ecs-triage/scan-summary';
@@ -240,4 +267,6 @@ export interface ScanSummary {
   }>;
   problems: number;
   truncated?: boolean;
+  /** `scan --task`: the timeline, as much as fits the summary's size budget. */
+  task?: TaskTimeline;
 }

@@ -14,7 +14,7 @@ const LAYERS: Array<[name: string, match: RegExp]> = [
   ['services', /^(redacted|log|host)\.ts$/],
   ['configuration', /^config\.ts$|^config\/|^formats\//],
   ['domain', /^(events|aggregate|pipeline|checkpoints)\.ts$|^(classify|checks|sources|report|aws|explain)\//],
-  ['delivery', /^(sinks|scan|fleet)\//],
+  ['delivery', /^(sinks|scan|fleet|task|verify)\//],
   ['daemon', /^daemon\//],
   ['commands', /^commands\//],
   ['entry', /^cli\.ts$/],

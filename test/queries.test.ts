@@ -152,7 +152,8 @@ describe('insights', () => {
     server.faults.outage = 'drop';
     try {
       const r = await cli(['insights', 'images-not-found', '--endpoint', server.endpoint]);
-      expect(r.code).toBe(2);
+      // 3 = could not run (issue 16): an unreachable endpoint is not a usage error.
+      expect(r.code).toBe(3);
       expect(r.err).toMatch(/^ecs-triage: StartQuery: /);
       expect(r.err).toMatch(/hint: no answer from the CloudWatch Logs endpoint/);
     } finally {

@@ -1,17 +1,17 @@
 // `ecs-triage fleet scan`: run the scan on many container instances through SSM Run Command and show one table.
 // The SDK and the fleet code are imported inside the action: other commands must not pay for them at start-up.
 import type { Command } from 'commander';
+import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink } from './command.js';
 import { UsageError } from '../errors.js';
 import { SEVERITIES } from '../types.js';
 import { formatChoice, parseFailOn, parseIntervalOption, parseTimeoutOption, type FailOn } from './options.js';
 import { createLogger } from '../log.js';
-import { processEnv } from '../env.js';
 
 const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
 
-interface FleetScanOptions {
+interface FleetScanOptions extends AwsOptionValues {
   cluster?: string;
   instanceIds?: string[];
   targets?: string[];
@@ -21,7 +21,6 @@ interface FleetScanOptions {
   maxErrors: string;
   timeout: number;
   format: 'text' | 'json';
-  region?: string;
   failOn: FailOn;
   pollInterval: number;
 }
@@ -30,7 +29,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 
 export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSink): void {
   const fleet = program.command('fleet').description('Run ecs-triage on many container instances through SSM Run Command.');
-  fleet
+  const scan = fleet
     .command('scan')
     .description('Scan every instance of a cluster (or instance ids, or tagged instances) and rank the causes across the fleet.')
     .option('--cluster <name>', 'ECS cluster: its container instances are the targets')
@@ -42,10 +41,9 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
     .option('--max-errors <n|%>', 'stop sending after this many failed invocations', '100%')
     .option('--timeout <duration>', 'delivery timeout and execution timeout (10m, 1h; a bare number is seconds)', parseTimeoutOption, 600_000)
     .option('--format <format>', 'text or json', formatChoice(['text', 'json'] as const), 'text')
-    .option('--region <region>', 'AWS Region (default: AWS_REGION)')
     .option('--fail-on <severity>', `exit 1 when an instance has findings at or above this: ${SEVERITIES.join(', ')}, never`, parseFailOn, 'error' as FailOn)
-    .option('--poll-interval <interval>', 'wait between status polls (500ms, 2s; at least 10ms)', parseIntervalOption, 2000)
-    .action(async (opts: FleetScanOptions) => {
+    .option('--poll-interval <interval>', 'wait between status polls (500ms, 2s; at least 10ms)', parseIntervalOption, 2000);
+  addAwsOptions(scan, 'SSM and ECS').action(async (opts: FleetScanOptions) => {
       const { parseTargetSpec } = await import('../fleet/targets.js');
       const target = parseTargetSpec({
         ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
@@ -57,16 +55,15 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
       const timeout = Math.round(opts.timeout / 1000);
       if (timeout < 5 || timeout > 172_800) throw new UsageError('--timeout: between 5s and 48h (SSM accepts 5 to 172800 seconds)');
       if (opts.pollInterval < 10) throw new UsageError('--poll-interval: at least 10ms');
-      const region = opts.region ?? processEnv().AWS_REGION ?? processEnv().AWS_DEFAULT_REGION;
-      if (!region) throw new UsageError('no AWS Region', { hint: 'pass --region or set AWS_REGION' });
-
-      const [{ createFleetClients, endpointsFromEnv }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([
+      const [{ resolveAwsContext }, { createFleetClients }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([
+        import('../aws/settings.js'),
         import('../aws/ssm-client.js'),
         import('../fleet/scan.js'),
         import('../fleet/render.js'),
         import('../fleet/outcome.js'),
       ]);
-      const clients = await createFleetClients({ region, ...endpointsFromEnv() });
+      const ctx = await resolveAwsContext(awsFlags(opts));
+      const clients = await createFleetClients(ctx);
       try {
         const report = await runFleetScan(
           clients,

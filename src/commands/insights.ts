@@ -2,6 +2,7 @@
 // GetQueryResults until the query is finished) and prints a table or JSON.
 // The SDK is imported inside the action: start-up time matters for every other command.
 import type { Command } from 'commander';
+import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadQueryPack, renderQuery } from '../aws/query-pack.js';
 import { UsageError } from '../errors.js';
@@ -10,15 +11,13 @@ import type { Row } from '../aws/insights.js';
 import { formatChoice, parseTimeoutOption } from './options.js';
 import { keySpec } from '../config.js';
 
-interface InsightsFlags {
+interface InsightsFlags extends AwsOptionValues {
   since?: string;
   cluster?: string;
   instance?: string;
   logGroup?: string;
   config?: string;
   format: 'text' | 'json';
-  region?: string;
-  endpoint?: string;
   limit?: string;
   timeout: number;
   dir?: string;
@@ -40,7 +39,7 @@ export function renderTable(rows: Row[], maxCell = 80): string {
 }
 
 export const registerInsights: RegisterCommand = (program: Command, io: CommandIO, exit: ExitCodeSink) => {
-  program
+  const cmd = program
     .command('insights')
     .description('Run a query of the pack with CloudWatch Logs Insights and print the result (see `queries list`)')
     .argument('<name>', 'query name, e.g. top-causes-by-cluster')
@@ -50,12 +49,10 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
     .option('--log-group <name>', `log group to query (default: cloudwatch.logGroup of the config file, else ${keySpec('cloudwatch.logGroup').defaultText})`)
     .option('--config <file>', 'config file to read the cloudwatch settings from (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml if present)')
     .option('--format <format>', 'text (a table) or json; `table` is accepted for text', formatChoice(['text', 'json'] as const), 'text')
-    .option('--region <region>', 'AWS Region (default: AWS_REGION, then IMDS)')
-    .option('--endpoint <url>', 'CloudWatch Logs endpoint override')
     .option('--limit <n>', 'most rows to return (1–10000)')
     .option('--timeout <duration>', 'give up (and stop the query) after this long (a bare number is seconds)', parseTimeoutOption, 600_000)
-    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
-    .action(async (name: string, flags: InsightsFlags) => {
+    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one');
+  addAwsOptions(cmd, 'CloudWatch Logs').action(async (name: string, flags: InsightsFlags) => {
       const pack = await loadQueryPack(flags.dir);
       const q = pack.find((p) => p.name === name);
       if (!q) throw new UsageError(`no query named ${JSON.stringify(name)}; the pack has: ${pack.map((p) => p.name).join(', ')}`);
@@ -71,7 +68,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
       const queryString = renderQuery(q, { ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.instance ? { instance: flags.instance } : {}) });
 
       const [{ commandLogsClient, logsCommandSettings }, { runInsightsQuery }] = await Promise.all([import('../aws/clients.js'), import('../aws/insights.js')]);
-      const target = await logsCommandSettings(flags);
+      const target = await logsCommandSettings({ ...flags, ...awsFlags(flags) });
       const client = await commandLogsClient(target);
       try {
         const res = await runInsightsQuery(client, { logGroup: target.logGroup, start, end: now, queryString, ...(limit ? { limit } : {}), timeoutMs: flags.timeout });

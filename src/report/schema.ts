@@ -2,7 +2,7 @@
 // what was skipped, and the host checks' own report. Here rather than in types.ts because it holds the host
 // checks' report type, which depends on the configuration's thresholds.
 import type { HostCheckReport } from '../checks/types.js';
-import type { Problem, ReportFinding, Severity, SourceSummary } from '../types.js';
+import type { Problem, ReportFinding, Severity, SourceSummary, TaskTimeline } from '../types.js';
 
 export interface ScanReport {
   schema: 'ecs-triage/scan-report';
@@ -18,5 +18,7 @@ export interface ScanReport {
   problems: Problem[];
   /** Host checks (disk, inodes, container logs); absent with --no-checks. */
   checks?: HostCheckReport;
+  /** `scan --task`: the task's timeline (findings are then only those about the task). */
+  task?: TaskTimeline;
 }
 

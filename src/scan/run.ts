@@ -13,11 +13,21 @@ import { headLooksBinary, scanFile, type CandidateLine, type FileScanStats } fro
 import { readLiveJournal } from '../sources/journal-once.js';
 import { classifyRecord, JOURNAL_BYTE_MESSAGE } from '../pipeline.js';
 import type { HostCheckOptions } from '../checks/types.js';
-import type { LogRecord, Problem, SourceSummary } from '../types.js';
+import type { Finding, LogRecord, Problem, SourceSummary } from '../types.js';
 import type { ScanReport } from '../report/schema.js';
 import { severityRank } from '../types.js';
 import { VERSION } from '../version.js';
 import { PARALLEL_MIN_BYTES, scanRanges, workerCount, workerSource } from './parallel.js';
+
+/**
+ * Narrows a scan to what concerns one thing (`scan --task`, src/task/host-filter.ts): extra prefilter literals,
+ * a record predicate, and an observer that sees every kept record with what the rules made of it.
+ */
+export interface ScanFocus {
+  readonly literals: readonly string[];
+  concerns(rec: LogRecord): boolean;
+  observe(rec: LogRecord, finding: Finding | undefined): void;
+}
 
 export interface ScanOptions {
   root: string;
@@ -31,6 +41,8 @@ export interface ScanOptions {
   checkOptions?: HostCheckOptions;
   log: Logger;
   now?: number;
+  /** Keep only the records this focus concerns (one-thread path: worker threads do not see it). */
+  focus?: ScanFocus;
 }
 
 const JOURNAL_NOMINATE = Buffer.from(JOURNAL_BYTE_MESSAGE);
@@ -40,17 +52,20 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const { files, problems } = await discoverLogFiles(host);
   const collector = new FindingCollector();
   const sources: SourceSummary[] = [];
-  const prefilter = new LiteralPrefilter(opts.rules.literals);
+  const focus = opts.focus;
+  const prefilter = new LiteralPrefilter(focus ? [...opts.rules.literals, ...focus.literals] : opts.rules.literals);
 
   const consider = (rec: LogRecord, summary: SourceSummary): void => {
+    if (focus && !focus.concerns(rec)) return;
     const finding = classifyRecord(opts.rules, rec, opts.since);
+    focus?.observe(rec, finding);
     if (!finding) return;
     summary.matched += 1;
     collector.add(finding);
   };
 
   for (const file of files) {
-    const parallel = await parallelPlan(file);
+    const parallel = focus ? undefined : await parallelPlan(file);
     sources.push(
       parallel
         ? await scanParallel(file, parallel, opts, collector, problems)

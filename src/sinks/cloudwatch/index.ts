@@ -6,6 +6,7 @@ import type { Logger } from '../../log.js';
 import { processEnv } from '../../env.js';
 import { resolveIdentity, type Identity } from '../../aws/identity.js';
 import { createLogsClient, requireRegion, resolveRegion } from '../../aws/clients.js';
+import { profileRegion } from '../../aws/settings.js';
 import { Spool } from './spool.js';
 import { LogsSender } from './sender.js';
 import { TUNING_DEFAULTS, type CloudWatchSettings, type CloudWatchTuning } from './options.js';
@@ -34,7 +35,7 @@ export async function createCloudWatchSink(opts: CloudWatchSinkOptions): Promise
   const env = opts.env ?? processEnv();
   const tuning = { ...TUNING_DEFAULTS, ...opts.tuning };
   const identity = opts.identity ?? (await resolveIdentity({ root: opts.root ?? '/', env, log: opts.log }));
-  const region = requireRegion(resolveRegion(settings.region, env, identity));
+  const region = requireRegion(resolveRegion(settings.region, env, identity, await profileRegion(env)));
   if (!identity.region) identity.region = region;
   const logStream = (settings.logStream ?? identity.instanceId ?? identity.hostname).replace(/[:*]/g, '_');
   const spool = await Spool.open(path.join(opts.stateDir, opts.spoolName ?? 'cloudwatch-spool'), {

@@ -6,6 +6,7 @@ import type { Logger } from '../../log.js';
 import { AwsError, errorMessage } from '../../errors.js';
 import { backoffDelay } from '../../base/backoff.js';
 import { Sleeper, Waiters } from '../../base/waiter.js';
+import { awsFailure } from '../../aws/failure.js';
 import type { Identity } from '../../aws/identity.js';
 import { encodeEvent, type EncodeOptions, type WireEvent } from './event.js';
 import { planBatches, eventCost } from './batch.js';
@@ -326,7 +327,8 @@ export class CloudWatchSink implements Sink {
             kind === 'auth'
               ? 'CloudWatch refused our credentials or permissions; events stay spooled'
               : 'CloudWatch unreachable or throttling; events stay spooled and are retried',
-            { error: err, pending: this.spool.pending },
+            // The same hint the commands print: no credentials, rejected ones, a missing permission, no route.
+            { error: err, pending: this.spool.pending, hint: awsFailure('PutLogEvents', err, { service: 'CloudWatch Logs', permission: 'logs:PutLogEvents' }).hint },
           );
           this.failing = kind;
         }
