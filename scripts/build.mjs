@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { kernelDefine } from './wasm.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -36,6 +37,8 @@ function preparse(files) {
 }
 
 const started = Date.now();
+// The byte search's WebAssembly (src/search/kernel.wat, under 1 KiB) goes into both bundles as base64.
+const kernel = await kernelDefine();
 // The scan worker thread runs from its own small bundle, embedded as a string: a thread that loaded the
 // whole CLI would cost ~30 MB; this one a few.
 const worker = await build({
@@ -48,6 +51,7 @@ const worker = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+  define: kernel,
   write: false,
 });
 const result = await build({
@@ -66,6 +70,7 @@ const result = await build({
     __EMBEDDED_PATTERNS__: JSON.stringify(preparse(await embeddedPatterns())),
     __EMBEDDED_QUERIES__: JSON.stringify(await embeddedPatterns('queries')),
     __SCAN_WORKER_SOURCE__: JSON.stringify(worker.outputFiles[0].text),
+    ...kernel,
   },
   legalComments: 'none',
   // Start-up is mostly V8 compiling this one large module; whitespace and syntax minification cut that by about a

@@ -1,39 +1,20 @@
 // Splits a large file into byte ranges: the main thread scans the first, worker threads the others. The
-// prefilter design scales with cores (each thread runs its own memchr passes) and classification happens
+// search scales with cores (each thread runs its own kernel over its own range) and classification happens
 // where the line was read, so the main thread only folds findings. The worker is a small separate bundle
 // embedded in the main one as a string, so each thread costs a few MB, not a copy of the whole CLI.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ParsedSource } from '../classify/compile.js';
 import type { RuleSet } from '../classify/ruleset.js';
 import type { FindingCollector, GroupSnapshot } from '../report/collect.js';
-import type { FormatName } from '../formats/index.js';
-import type { Finding, LogSourceKind } from '../types.js';
 import type { FileScanStats } from '../sources/file-scan.js';
+import type { Finding } from '../types.js';
+import type { RangeTask, WireFinding, WorkerMessage } from './range.js';
 
 declare const __SCAN_WORKER_SOURCE__: string | undefined;
 /** Below this a file is scanned on the main thread: starting workers costs more than it saves. */
 export const PARALLEL_MIN_BYTES = Number(process.env.ECS_TRIAGE_PARALLEL_MIN_BYTES ?? 64 << 20);
 
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 };
-
-export interface RangeTask {
-  file: string;
-  display: string;
-  start: number;
-  end: number;
-  patterns: ParsedSource[];
-  since?: number;
-  source: LogSourceKind | 'unknown';
-  format?: FormatName;
-}
-
-/** A finding without the rule's shared text: the main thread re-attaches it from its own rule set. */
-export type WireFinding = Omit<Finding, 'causes' | 'remediation' | 'alternatives'>;
-
-export type WorkerMessage =
-  | { type: 'done'; stats: FileScanStats; matched: number; groups: Array<GroupSnapshot<WireFinding>> }
-  | { type: 'error'; message: string };
 
 /** The worker's code, when running from the bundle (tests of the TypeScript sources scan on one thread). */
 export function workerSource(): string | undefined {

@@ -1,7 +1,6 @@
 // The one-shot pipeline behind `scan`: discover the host's logs, read each with the prefilter, classify the
 // nominated lines, fold them into causes, add the host checks. Produces a ScanReport; rendering is elsewhere.
 import { stat } from 'node:fs/promises';
-import { LiteralPrefilter } from '../classify/prefilter.js';
 import type { RuleSet } from '../classify/ruleset.js';
 import { UsageError } from '../errors.js';
 import { parseJournalEntry, parseLine } from '../formats/index.js';
@@ -11,7 +10,8 @@ import { FindingCollector, sortReportFindings } from '../report/collect.js';
 import { discoverLogFiles, type LogFile } from '../sources/discover.js';
 import { headLooksBinary, scanFile, type CandidateLine, type FileScanStats } from '../sources/file-scan.js';
 import { readLiveJournal } from '../sources/journal-once.js';
-import { classifyRecord, JOURNAL_BYTE_MESSAGE } from '../pipeline.js';
+import { classifyRecord, nominatingSearch } from '../pipeline.js';
+import type { LiteralSearch } from '../search/literals.js';
 import type { HostCheckOptions } from '../checks/types.js';
 import type { LogRecord, Problem, ScanReport, SourceSummary } from '../types.js';
 import { severityRank } from '../types.js';
@@ -32,8 +32,6 @@ export interface ScanOptions {
   now?: number;
 }
 
-const JOURNAL_NOMINATE = Buffer.from(JOURNAL_BYTE_MESSAGE);
-
 export async function assertRoot(root: string): Promise<Host> {
   let isDir = false;
   try {
@@ -50,7 +48,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const { files, problems } = await discoverLogFiles(host);
   const collector = new FindingCollector();
   const sources: SourceSummary[] = [];
-  const prefilter = new LiteralPrefilter(opts.rules.literals);
+  // Journal exports also nominate entries whose MESSAGE is a byte array: their text is hidden until decoded.
+  const search = { logs: nominatingSearch(opts.rules, false), journal: nominatingSearch(opts.rules, true) };
 
   const consider = (rec: LogRecord, summary: SourceSummary): void => {
     const finding = classifyRecord(opts.rules, rec, opts.since);
@@ -64,7 +63,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     sources.push(
       parallel
         ? await scanParallel(file, parallel, opts, collector, problems)
-        : await scanOne(file, prefilter, consider, problems, opts.log),
+        : await scanOne(file, file.journal ? search.journal : search.logs, consider, problems, opts.log),
     );
   }
 
@@ -96,7 +95,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
 
 async function scanOne(
   file: LogFile,
-  prefilter: LiteralPrefilter,
+  search: LiteralSearch,
   consider: (rec: LogRecord, summary: SourceSummary) => void,
   problems: Problem[],
   log: Logger,
@@ -121,7 +120,7 @@ async function scanOne(
     consider(parseLine(c.text, { source: file.source, ...(file.format ? { format: file.format } : {}), origin }), summary);
   };
   try {
-    const stats = await scanFile(file.path, prefilter, onCandidate, file.journal ? { alwaysNominate: JOURNAL_NOMINATE } : {});
+    const stats = await scanFile(file.path, search, onCandidate);
     summarize(summary, [stats], malformed, problems);
   } catch (err) {
     summary.error = (err as Error).message;

@@ -2,20 +2,19 @@
 // the first range, on the main thread with the rules and the collector it already has.
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileParsed } from '../classify/compile.js';
-import { LiteralPrefilter } from '../classify/prefilter.js';
 import type { RuleSet } from '../classify/ruleset.js';
 import { parseLine } from '../formats/index.js';
 import { classifyRecord } from '../pipeline.js';
 import { FindingCollector } from '../report/collect.js';
 import { scanFile, type FileScanStats } from '../sources/file-scan.js';
 import type { Finding } from '../types.js';
-import type { RangeTask, WireFinding, WorkerMessage } from './parallel.js';
+import type { RangeTask, WireFinding, WorkerMessage } from './range.js';
 
 export async function scanRange(task: RangeTask, rules: RuleSet, onFinding: (f: Finding) => void): Promise<{ stats: FileScanStats; matched: number }> {
   let matched = 0;
   const stats = await scanFile(
     task.file,
-    new LiteralPrefilter(rules.literals),
+    rules.search,
     (c) => {
       const rec = parseLine(c.text, {
         source: task.source,
