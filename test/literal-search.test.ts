@@ -179,6 +179,11 @@ describe('literal search against a naive reference', () => {
     expect(starts).toContain(50_001);
     expect(search.test('\u0100\u0174\uffff no space left \u{1F600}')).toBe(true);
     expect(search.test('\u016e\u0170 space left')).toBe(false);
+    // U+0141 is 0x41 ('A') modulo 256: a gram hit, but the exact check reads the string itself.
+    expect(new LiteralSearch([{ text: 'abcde', fold: true }]).test('x \u0141bcde')).toBe(false);
+    expect(new LiteralSearch([{ text: 'abcde', fold: true }]).test('x Abcde')).toBe(true);
+    // Longer than the scratch buffer the string path starts with.
+    expect(search.test('y'.repeat(200_000) + 'no space left')).toBe(true);
   });
 
   it('refuses literals it cannot search: shorter than 4 characters or not printable ASCII', () => {

@@ -124,25 +124,26 @@ export class LiteralSearch {
 
   /** Does any literal occur in `text`? */
   test(text: string): boolean {
-    return this.scanString(text, () => true);
+    return this.scanString(text, stop);
   }
 
   /**
-   * The string form of the byte scan (same grams, same table): every second position's gram, its slot, and
-   * on a hit the exact checks. `onFound` returns true to stop. Characters above 0xff are taken modulo 256:
-   * they can only add hits, which the exact check then refuses.
+   * The string form of the byte scan (same grams, same table): the string is written as latin1 into a scratch
+   * buffer (one byte per UTF-16 unit, taken modulo 256, which can only add hits), every second position's gram is
+   * looked up, and a hit is checked exactly against the string itself. `onFound` returns true to stop. Writing
+   * the bytes first measured twice as fast as reading the grams with charCodeAt.
    */
   private scanString(text: string, onFound: (needle: number) => boolean): boolean {
     const { table, entries } = this.plan;
-    // Past the end charCodeAt is NaN, read as 0: a 3-byte gram's fourth character is masked anyway.
+    const fold = this.fold;
+    if (text.length + 4 > scratch.length) scratch = Buffer.allocUnsafe(text.length + 4);
+    const bytes = scratch;
+    bytes.write(text, 0, 'latin1');
+    // A 3-byte gram's fourth byte (past the end of the text at the last position) is masked by the fold.
     const last = text.length - this.gramBytes;
     for (let p = 0; p <= last; p += 2) {
-      const word =
-        (text.charCodeAt(p) & 0xff) |
-        ((text.charCodeAt(p + 1) & 0xff) << 8) |
-        ((text.charCodeAt(p + 2) & 0xff) << 16) |
-        ((text.charCodeAt(p + 3) & 0xff) << 24);
-      const h = Math.imul(word | this.fold, GOLDEN) >>> 0;
+      const word = bytes[p]! | (bytes[p + 1]! << 8) | (bytes[p + 2]! << 16) | (bytes[p + 3]! << 24);
+      const h = Math.imul(word | fold, GOLDEN) >>> 0;
       if ((table[h >>> 16]! & (1 << ((h >>> 13) & 7))) === 0) continue;
       for (const e of entries.get(h >>> 13) ?? []) {
         if (this.stringMatchesAt(e.needle, text, p - e.offset) && onFound(e.needle)) return true;
@@ -162,6 +163,11 @@ export class LiteralSearch {
     return true;
   }
 }
+
+const stop = (): boolean => true;
+
+/** Grows to the longest string searched (classify caps lines at 64 KiB; watch lines are capped before this). */
+let scratch = Buffer.allocUnsafe(64 * 1024 + 4);
 
 function foldByte(c: number): number {
   return c >= 65 && c <= 90 ? c + 32 : c;
