@@ -39,6 +39,14 @@ function problems(sources: PatternSource[]): string[] {
 }
 
 describe('rule loading', () => {
+  it('runs the examples unless every source was verified at build time (the bundle\'s embedded copy); shapes always', () => {
+    const badExample = `rules:${GOOD_RULE.replace('fields: { host: a.example.com }', 'fields: { host: b.example.com }')}`;
+    expect(problems([file('net.yaml', badExample)]).join('\n')).toMatch(/extracts host="a.example.com"/);
+    expect(problems([{ ...file('net.yaml', badExample), verified: true }])).toEqual([]);
+    expect(problems([{ ...file('net.yaml', badExample), verified: true }, file('other.yaml', 'rules: []')]).join('\n')).toMatch(/extracts host/);
+    expect(problems([{ ...file('net.yaml', `rules:${GOOD_RULE.replace('severity: error', 'severity: dire')}`), verified: true }]).join('\n')).toMatch(/`severity` must be/);
+  });
+
   it('accepts a valid rule and classifies with it', () => {
     const set = compileRuleSet([file('net.yaml', `rules:${GOOD_RULE}`)]);
     const f = set.classify({ source: 'ecs-agent', text: 'error="dial tcp b.example.com:443: i/o timeout"' });
