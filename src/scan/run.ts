@@ -143,15 +143,15 @@ function summarize(summary: SourceSummary, parts: FileScanStats[], malformed: nu
   if (malformed > 0) note(`${malformed} malformed journal line(s) skipped (truncated or not JSON)`);
 }
 
-async function parallelPlan(file: LogFile): Promise<{ source: string; size: number; parts: number } | undefined> {
+async function parallelPlan(file: LogFile): Promise<{ source: string; size: number; threads: number } | undefined> {
   if (file.journal) return undefined;
   const source = workerSource();
-  const parts = workerCount();
-  if (!source || parts < 2) return undefined;
+  const threads = workerCount();
+  if (!source || threads < 2) return undefined;
   try {
     const { size } = await stat(file.path);
     // A binary file is refused by the one-thread path, which reports it.
-    return size >= PARALLEL_MIN_BYTES && !(await headLooksBinary(file.path)) ? { source, size, parts } : undefined;
+    return size >= PARALLEL_MIN_BYTES && !(await headLooksBinary(file.path)) ? { source, size, threads } : undefined;
   } catch {
     return undefined; // scanOne reports it
   }
@@ -159,7 +159,7 @@ async function parallelPlan(file: LogFile): Promise<{ source: string; size: numb
 
 async function scanParallel(
   file: LogFile,
-  plan: { source: string; size: number; parts: number },
+  plan: { source: string; size: number; threads: number },
   opts: ScanOptions,
   collector: FindingCollector,
   problems: Problem[],
@@ -180,9 +180,12 @@ async function scanParallel(
         ...(opts.since !== undefined ? { since: opts.since } : {}),
       },
       plan.size,
-      plan.parts,
+      plan.threads,
     );
     summary.matched = results.reduce((n, r) => n + r.matched, 0);
+    const byThread = new Map<number, number>();
+    for (const r of results) byThread.set(r.thread, (byThread.get(r.thread) ?? 0) + 1);
+    opts.log.debug('scanned in pieces', { file: file.display, pieces: results.length, piecesByThread: Object.fromEntries(byThread) });
     summarize(summary, results.map((r) => r.stats), 0, problems);
   } catch (err) {
     summary.error = (err as Error).message;

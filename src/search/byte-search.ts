@@ -22,6 +22,8 @@ export class ByteSearch {
   private readonly hits: Uint32Array;
   private readonly words: DataView;
   private plan: GramPlan;
+  /** Grams chosen from a sample of the text (tune), rather than the defaults. */
+  tuned = false;
 
   constructor(
     readonly search: LiteralSearch,
@@ -48,6 +50,7 @@ export class ByteSearch {
     this.kernel.tally(TEXT + from, TEXT + to, COUNTS);
     this.plan = this.search.choose(counts);
     this.install();
+    this.tuned = true;
   }
 
   /** Start offsets of the lines in text[from, to) that contain a literal, ascending; `from` starts a line. */

@@ -43,10 +43,19 @@ export interface FileScanOptions {
   chunkBytes?: number;
 }
 
-/** Reads `file` (or a byte range of it) and hands over every line that contains one of `literals`. */
+/** The byte search's room for one chunk and the longest line, plus a byte to terminate a last line. */
+export function searchCapacity(chunkBytes = CHUNK_BYTES): number {
+  return chunkBytes + MAX_LINE_BYTES + 1;
+}
+
+/**
+ * Reads `file` (or a byte range of it) and hands over every line that contains one of the literals. Given a
+ * ByteSearch (of at least searchCapacity(chunkBytes)), reads into it: a thread that scans several ranges keeps
+ * one, and the grams it chose on the first.
+ */
 export async function scanFile(
   file: string,
-  literals: LiteralSearch,
+  literals: LiteralSearch | ByteSearch,
   onCandidate: (c: CandidateLine) => void,
   opts: FileScanOptions = {},
 ): Promise<FileScanStats> {
@@ -56,10 +65,11 @@ export async function scanFile(
     const info = await fh.stat();
     if (!info.isFile()) throw new Error('not a regular file');
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
-    // One spare byte past the room for text, to terminate a last line that has no newline.
-    const search = new ByteSearch(literals, chunkBytes + MAX_LINE_BYTES + 1);
+    const search = literals instanceof ByteSearch ? literals : new ByteSearch(literals, searchCapacity(chunkBytes));
     const buf = search.text;
-    const room = buf.length - 1;
+    // The spare byte past the room terminates a last line that has no newline.
+    const room = searchCapacity(chunkBytes) - 1;
+    if (buf.length < room + 1) throw new Error(`byte search too small for ${chunkBytes}-byte chunks`);
     let filePos = opts.start ?? 0;
     const end = opts.end ?? Number.POSITIVE_INFINITY;
     let carry = 0; // bytes at buf[0, carry) are the start of an unfinished line
@@ -89,7 +99,7 @@ export async function scanFile(
           stats.binaryFile = true;
           return stats;
         }
-        if (info.size >= TUNE_MIN_BYTES) search.tune(0, len);
+        if (info.size >= TUNE_MIN_BYTES && !search.tuned) search.tune(0, len);
       }
       let pos = 0;
       if (skippingLongLine) {
