@@ -155,7 +155,7 @@ export async function run({ log, work }) {
   // ---- sustained 20,000 lines/s, then burst capacity ----
   if (want('load')) {
     const { d, env, cores, secs, wrote, rss } = await sustained(work, { keep: true });
-    log(`watch sustained: 200,000 lines at 20,000 lines/s (written in ${wrote.toFixed(1)} s), caught up after ${secs.toFixed(1)} s; daemon CPU ${cores.toFixed(2)} of one core (target < 1), RSS ${rss.toFixed(1)} MB, events ${d.events.length}`);
+    log(`watch sustained: 200,000 lines at 20,000 lines/s (written in ${wrote.toFixed(1)} s), caught up after ${secs.toFixed(1)} s; daemon CPU ${cores.toFixed(3)} of one core (target < 1), RSS ${rss.toFixed(1)} MB, events ${d.events.length}`);
 
     const N = 1_000_000;
     const chunk = (NOISE + '\n').repeat(10000);

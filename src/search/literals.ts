@@ -100,7 +100,7 @@ export class LiteralSearch {
     return Math.imul(word | this.fold, GOLDEN) >>> 0;
   }
 
-  /** Does the literal `needle` occur in `text` at `start`? Bytes (latin1 view) or a string. */
+  /** Does the literal `needle` occur in the bytes `text` at `start`, ending by `end`? */
   matchesAt(needle: number, text: Uint8Array, start: number, end: number): boolean {
     const lit = this.bytes[needle]!;
     if (start < 0 || start + lit.length > end) return false;
