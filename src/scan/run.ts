@@ -49,7 +49,9 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const collector = new FindingCollector();
   const sources: SourceSummary[] = [];
   // Journal exports also nominate entries whose MESSAGE is a byte array: their text is hidden until decoded.
-  const search = { logs: nominatingSearch(opts.rules, false), journal: nominatingSearch(opts.rules, true) };
+  let journalSearch: LiteralSearch | undefined;
+  const searchFor = (file: LogFile): LiteralSearch =>
+    file.journal ? (journalSearch ??= nominatingSearch(opts.rules, true)) : nominatingSearch(opts.rules, false);
 
   const consider = (rec: LogRecord, summary: SourceSummary): void => {
     const finding = classifyRecord(opts.rules, rec, opts.since);
@@ -63,7 +65,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     sources.push(
       parallel
         ? await scanParallel(file, parallel, opts, collector, problems)
-        : await scanOne(file, file.journal ? search.journal : search.logs, consider, problems, opts.log),
+        : await scanOne(file, searchFor(file), consider, problems, opts.log),
     );
   }
 
