@@ -1,6 +1,6 @@
 // The byte side of a LiteralSearch: a kernel (kernel.wat) over a buffer the caller reads raw text into, and the
 // exact checks on its hits. Nothing is decoded: a text of mostly misses costs one hash per two bytes. One per
-// file being scanned; its memory holds the gram table, the kernel's output and the text.
+// file, or per thread scanning pieces of one; its memory holds the gram table, the kernel's output and the text.
 import { instantiateKernel, type Kernel } from './kernel.js';
 import { SLOTS, type GramPlan, type LiteralSearch } from './literals.js';
 
