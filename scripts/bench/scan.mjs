@@ -10,6 +10,7 @@
 // BENCH_SCAN_MB sets the log size (default 1024), BENCH_RUNS the rounds (default 5), BENCH_SCAN_WATCH=0 skips
 // the watch figure.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateLog, literalsOf, ruleFiles, writeLibrary } from './lib/scan-inputs.mjs';
@@ -111,16 +112,28 @@ export async function run({ log, root, bundle, work, median, timed }) {
     empty2x: [process.execPath, scanArgs(emptyRoot, lib2Dir)],
   };
   const ms = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  // CPU time and peak RSS of every command from GNU time when it is there: on a busy machine CPU time says
+  // more than wall time (a multi-threaded scan suffers most from waiting for a core).
+  const gnuTime = existsSync('/usr/bin/time');
+  const cpu = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
+  const peak = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
   const rss = [];
   const outputs = {};
   await timed('sh', ['-c', 'cat "$1" > /dev/null', 'warm', file]); // the page cache, warm for everyone
   for (let r = 0; r < rounds + 1; r++) {
     for (const [name, [cmd, args]] of Object.entries(commands)) {
-      const res = await timed(cmd, args, { LC_ALL: 'C', ECS_TRIAGE_RUSAGE: '1' });
+      const res = gnuTime
+        ? await timed('/usr/bin/time', ['-f', 'bench-usage %U %S %M', cmd, ...args], { LC_ALL: 'C', ECS_TRIAGE_RUSAGE: '1' })
+        : await timed(cmd, args, { LC_ALL: 'C', ECS_TRIAGE_RUSAGE: '1' });
       if (res.code !== 0 && !(name === 'grep' && res.code === 1)) throw new Error(`${name} exited ${res.code}: ${res.err.slice(0, 1500)}`);
       if (r === 0) continue; // a warm-up round
       ms[name].push(res.ms);
       outputs[name] = res.out;
+      const usage = /bench-usage ([\d.]+) ([\d.]+) (\d+)/.exec(res.err);
+      if (usage) {
+        cpu[name].push((Number(usage[1]) + Number(usage[2])) * 1000);
+        peak[name].push(Number(usage[3]) / 1024);
+      }
       const ru = name === 'scan' && /rusage (\{.*\})/.exec(res.err);
       if (ru) rss.push(JSON.parse(ru[1]).maxRSS / 1024);
     }
@@ -131,7 +144,8 @@ export async function run({ log, root, bundle, work, median, timed }) {
   const mbps = (k) => (size / MB / (med(k) / 1000)).toFixed(0);
   const report = JSON.parse(outputs.scan);
   const classified = report.findings.reduce((n, f) => n + f.count, 0);
-  const row = (label, k, extra = '') => log(`  ${label.padEnd(52)} ${(med(k) / 1000).toFixed(3).padStart(7)} s ${mbps(k).padStart(6)} MB/s  ${extra}`);
+  const usage = (k) => (cpu[k].length ? `CPU ${(median(cpu[k]) / 1000).toFixed(2).padStart(6)} s, peak ${median(peak[k]).toFixed(0).padStart(4)} MB` : '');
+  const row = (label, k, extra = '') => log(`  ${label.padEnd(52)} ${(med(k) / 1000).toFixed(3).padStart(7)} s ${mbps(k).padStart(6)} MB/s  ${usage(k)}  ${extra}`);
   log(`scan: medians of ${rounds} rounds, each command once per round in turn (warm page cache, ${process.env.ECS_TRIAGE_SCAN_WORKERS ?? 'all'} cores for scan)`);
   row('ecs-triage scan --no-checks (shipped rules)', 'scan', `peak RSS ${median(rss).toFixed(0)} MB, ${report.findings.length} causes, ${classified.toLocaleString('en')} lines classified`);
   if (rg) row(`${version('rg')} -F -c, the ${needles.length} literals`, 'rg', `${outputs.rg.trim()} lines${folded ? ' (case-insensitive literals searched as written)' : ''}`);
@@ -142,6 +156,10 @@ export async function run({ log, root, bundle, work, median, timed }) {
   if (rg) log(`scan: ripgrep time ÷ scan time = ${vsRg.toFixed(2)} (target >= 1.0)   runs: rg ${ms.rg.map((x) => x.toFixed(0)).join('/')} ms, scan ${ms.scan.map((x) => x.toFixed(0)).join('/')} ms`);
   log(`scan: GNU grep time ÷ scan time = ${vsGrep.toFixed(2)} (target >= 2.0; the README's earlier 1.28 was this ratio)   runs: grep ${ms.grep.map((x) => x.toFixed(0)).join('/')} ms`);
   log(`scan: cat time ÷ scan time = ${ratio('cat', 'scan').toFixed(2)} (reading alone)`);
+  if (rg && cpu.scan.length) {
+    const c = (k) => median(cpu[k]) / 1000;
+    log(`scan: CPU time, ripgrep ÷ scan = ${(c('rg') / c('scan')).toFixed(2)} (scan's over all its threads, start-up included; scan of an empty host: ${c('empty1x').toFixed(2)} s)`);
+  }
 
   // Doubling: the scanning itself is the whole run less the same run on an empty host (start-up and rules).
   const net = (k, e) => median(ms[k].map((x, i) => x - ms[e][i]));
