@@ -8,6 +8,7 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; meaning: string }> = [
   { name: 'ECS_TRIAGE_INTROSPECTION_URL', meaning: "the ECS agent's introspection endpoint (default http://127.0.0.1:51678)" },
   { name: 'ECS_TRIAGE_SCAN_WORKERS', meaning: '`scan`: most worker threads for one large file (1–4)' },
   { name: 'ECS_TRIAGE_PARALLEL_MIN_BYTES', meaning: '`scan`: smallest file split across worker threads (default 64 MiB)' },
+  { name: 'ECS_TRIAGE_SCAN_PIECE_BYTES', meaning: '`scan`: the pieces of a large file that threads take in turn (default 32 MiB)' },
   { name: 'ECS_TRIAGE_ROOT', meaning: 'SSM scripts: the host root they install into and scan' },
   { name: 'ECS_TRIAGE_RUSAGE', meaning: 'benchmarks: print the resource usage on exit' },
   { name: 'AWS_REGION, AWS_DEFAULT_REGION', meaning: 'the Region when none is configured (before IMDS)' },

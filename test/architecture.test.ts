@@ -10,7 +10,7 @@ const SRC = path.resolve('src');
 
 /** Lowest first. A module may import from its own layer or a lower one. */
 const LAYERS: Array<[name: string, match: RegExp]> = [
-  ['foundation', /^(types|errors|version|env|redact|cloudwatch-limits)\.ts$|^base\//],
+  ['foundation', /^(types|errors|version|env|redact|cloudwatch-limits)\.ts$|^(base|search)\//],
   ['services', /^(redacted|log|host)\.ts$/],
   ['configuration', /^config\.ts$|^config\/|^formats\//],
   ['domain', /^(events|aggregate|pipeline|checkpoints)\.ts$|^(classify|checks|sources|report|aws|explain)\//],

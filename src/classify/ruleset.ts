@@ -3,7 +3,8 @@ import type { Category, Fields, Finding, LogRecord, LogSourceKind, RecordSource 
 import type { CompiledRule } from './rule.js';
 import { groupsToFields } from './fields.js';
 import { fillTemplates, renderSteps } from './templates.js';
-import { foldAscii, literalKey, makeLiteral, type Literal } from './literal.js';
+import { literalKey, makeLiteral, type Literal } from './literal.js';
+import { LiteralSearch } from '../search/literals.js';
 
 /** Rules run on at most this much of a line; real error lines are far shorter, and it bounds regex time. */
 export const MAX_MATCH_CHARS = 64 * 1024;
@@ -15,10 +16,12 @@ export interface RuleMatch {
 
 export class RuleSet {
   readonly rules: readonly CompiledRule[];
-  /** Every distinct literal (folded ones lower-cased), and the rules that each one admits. */
+  /** Every distinct literal (folded ones lower-cased). */
   readonly literals: readonly Literal[];
-  private readonly byLiteral: ReadonlyMap<string, readonly CompiledRule[]>;
-  private readonly anyFolded: boolean;
+  /** The literals compiled for one-pass search (strings here and in `watch`, raw bytes in `scan`). */
+  readonly search: LiteralSearch;
+  /** The rules each literal admits, by the literal's index. */
+  private readonly byLiteral: ReadonlyArray<readonly CompiledRule[]>;
   private readonly byId: ReadonlyMap<string, CompiledRule>;
   private readonly order: ReadonlyMap<CompiledRule, number>;
   /** The parsed pattern files this set was compiled from (worker threads compile their own copy). */
@@ -39,9 +42,9 @@ export class RuleSet {
         byLiteral.set(key, list);
       }
     }
-    this.byLiteral = byLiteral;
     this.literals = [...literals.values()];
-    this.anyFolded = this.literals.some((l) => l.fold);
+    this.byLiteral = this.literals.map((l) => byLiteral.get(literalKey(l))!);
+    this.search = new LiteralSearch(this.literals);
     this.byId = new Map(rules.map((r) => [r.id, r]));
     this.order = new Map(rules.map((r, i) => [r, i]));
   }
@@ -55,10 +58,8 @@ export class RuleSet {
     const text = record.text.length > MAX_MATCH_CHARS ? record.text.slice(0, MAX_MATCH_CHARS) : record.text;
     const seen = new Set<CompiledRule>();
     const out: RuleMatch[] = [];
-    const folded = this.anyFolded ? foldAscii(text) : text;
-    for (const lit of this.literals) {
-      if (!(lit.fold ? folded : text).includes(lit.text)) continue;
-      for (const rule of this.byLiteral.get(literalKey(lit))!) {
+    for (const lit of this.search.findIn(text)) {
+      for (const rule of this.byLiteral[lit]!) {
         if (seen.has(rule)) continue;
         seen.add(rule);
         if (!appliesTo(rule, record.source)) continue;

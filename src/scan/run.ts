@@ -1,7 +1,6 @@
 // The one-shot pipeline behind `scan`: discover the host's logs, read each with the prefilter, classify the
 // nominated lines, fold them into causes, add the host checks. Produces a ScanReport; rendering is elsewhere.
 import { stat } from 'node:fs/promises';
-import { LiteralPrefilter } from '../classify/prefilter.js';
 import type { RuleSet } from '../classify/ruleset.js';
 import { defaultConfig } from '../config.js';
 import { parseJournalEntry, parseLine } from '../formats/index.js';
@@ -11,7 +10,8 @@ import { FindingCollector, sortReportFindings } from '../report/collect.js';
 import { discoverLogFiles, type LogFile } from '../sources/discover.js';
 import { headLooksBinary, scanFile, type CandidateLine, type FileScanStats } from '../sources/file-scan.js';
 import { readLiveJournal } from '../sources/journal-once.js';
-import { classifyRecord, JOURNAL_BYTE_MESSAGE } from '../pipeline.js';
+import { classifyRecord, nominatingSearch } from '../pipeline.js';
+import type { LiteralSearch } from '../search/literals.js';
 import type { HostCheckOptions } from '../checks/types.js';
 import type { Finding, LogRecord, Problem, SourceSummary } from '../types.js';
 import type { ScanReport } from '../report/schema.js';
@@ -45,7 +45,6 @@ export interface ScanOptions {
   focus?: ScanFocus;
 }
 
-const JOURNAL_NOMINATE = Buffer.from(JOURNAL_BYTE_MESSAGE);
 
 export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const host = await requireHostRoot(opts.root);
@@ -53,7 +52,16 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
   const collector = new FindingCollector();
   const sources: SourceSummary[] = [];
   const focus = opts.focus;
-  const prefilter = new LiteralPrefilter(focus ? [...opts.rules.literals, ...focus.literals] : opts.rules.literals);
+  // Journal exports also nominate entries whose MESSAGE is a byte array: their text is hidden until decoded.
+  // `scan --task` nominates the lines naming the task or its containers too.
+  const extra = focus ? focus.literals.map((text) => ({ text, fold: false })) : [];
+  const searches = new Map<boolean, LiteralSearch>();
+  const searchFor = (file: LogFile): LiteralSearch => {
+    const journal = file.journal === true;
+    let s = searches.get(journal);
+    if (!s) searches.set(journal, (s = nominatingSearch(opts.rules, journal, extra)));
+    return s;
+  };
 
   const consider = (rec: LogRecord, summary: SourceSummary): void => {
     if (focus && !focus.concerns(rec)) return;
@@ -69,7 +77,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     sources.push(
       parallel
         ? await scanParallel(file, parallel, opts, collector, problems)
-        : await scanOne(file, prefilter, consider, problems, opts.log),
+        : await scanOne(file, searchFor(file), consider, problems, opts.log),
     );
   }
 
@@ -101,7 +109,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
 
 async function scanOne(
   file: LogFile,
-  prefilter: LiteralPrefilter,
+  search: LiteralSearch,
   consider: (rec: LogRecord, summary: SourceSummary) => void,
   problems: Problem[],
   log: Logger,
@@ -126,7 +134,7 @@ async function scanOne(
     consider(parseLine(c.text, { source: file.source, ...(file.format ? { format: file.format } : {}), origin }), summary);
   };
   try {
-    const stats = await scanFile(file.path, prefilter, onCandidate, file.journal ? { alwaysNominate: JOURNAL_NOMINATE } : {});
+    const stats = await scanFile(file.path, search, onCandidate);
     summarize(summary, [stats], malformed, problems);
   } catch (err) {
     summary.error = (err as Error).message;
@@ -149,15 +157,15 @@ function summarize(summary: SourceSummary, parts: FileScanStats[], malformed: nu
   if (malformed > 0) note(`${malformed} malformed journal line(s) skipped (truncated or not JSON)`);
 }
 
-async function parallelPlan(file: LogFile): Promise<{ source: string; size: number; parts: number } | undefined> {
+async function parallelPlan(file: LogFile): Promise<{ source: string; size: number; threads: number } | undefined> {
   if (file.journal) return undefined;
   const source = workerSource();
-  const parts = workerCount();
-  if (!source || parts < 2) return undefined;
+  const threads = workerCount();
+  if (!source || threads < 2) return undefined;
   try {
     const { size } = await stat(file.path);
     // A binary file is refused by the one-thread path, which reports it.
-    return size >= PARALLEL_MIN_BYTES && !(await headLooksBinary(file.path)) ? { source, size, parts } : undefined;
+    return size >= PARALLEL_MIN_BYTES && !(await headLooksBinary(file.path)) ? { source, size, threads } : undefined;
   } catch {
     return undefined; // scanOne reports it
   }
@@ -165,7 +173,7 @@ async function parallelPlan(file: LogFile): Promise<{ source: string; size: numb
 
 async function scanParallel(
   file: LogFile,
-  plan: { source: string; size: number; parts: number },
+  plan: { source: string; size: number; threads: number },
   opts: ScanOptions,
   collector: FindingCollector,
   problems: Problem[],
@@ -186,9 +194,12 @@ async function scanParallel(
         ...(opts.since !== undefined ? { since: opts.since } : {}),
       },
       plan.size,
-      plan.parts,
+      plan.threads,
     );
     summary.matched = results.reduce((n, r) => n + r.matched, 0);
+    const byThread = new Map<number, number>();
+    for (const r of results) byThread.set(r.thread, (byThread.get(r.thread) ?? 0) + 1);
+    opts.log.debug('scanned in pieces', { file: file.display, pieces: results.length, piecesByThread: Object.fromEntries(byThread) });
     summarize(summary, results.map((r) => r.stats), 0, problems);
   } catch (err) {
     summary.error = (err as Error).message;

@@ -5,7 +5,7 @@
 // systemd) and then the PID it kills. The scan keeps those lines only, as one timeline.
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { LiteralPrefilter } from '../classify/prefilter.js';
+import { LiteralSearch } from '../search/literals.js';
 import { readDaemonConfig } from '../checks/daemon-config.js';
 import { hostPath, type Host } from '../host.js';
 import { redacted, redactedCut } from '../redacted.js';
@@ -135,7 +135,7 @@ export async function prepareTaskFocus(host: Host, taskArg: string): Promise<Tas
 
 async function fromAgentLogs(host: Host, focus: TaskFocus): Promise<void> {
   const { files } = await discoverLogFiles(host);
-  const prefilter = new LiteralPrefilter([focus.taskId]);
+  const prefilter = new LiteralSearch([{ text: focus.taskId, fold: false }]);
   for (const f of files.filter((x) => x.source === 'ecs-agent')) {
     await scanFile(f.path, prefilter, (c) => {
       for (const m of c.text.matchAll(AGENT_DOCKER_ID)) focus.learnContainer(m[1]!, 'agent log');
