@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseJournalEntry, parseLine } from '../src/formats/index.js';
 import { FileTailer, type TailListener } from '../src/sources/tail/file-tail.js';
 import { runCli } from './helpers/cli.js';
-import { agentHost, failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
+import { agentHost, failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig, killDaemons } from './helpers/index.js';
 
 const MSG = 'DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:deep: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries';
 const deepArray = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
@@ -72,7 +72,7 @@ describe('deeply nested JSON lines', () => {
       problem: (_p, msg) => problems.push(msg),
       room: () => Promise.resolve(),
     };
-    const opts = { path: file, source: 'ecs-agent' as const, maxLineBytes: 4096, readChunkBytes: 4096, partialLineTimeoutMs: 5000, retryUnreadableMs: 100 };
+    const opts = { path: file, maxLineBytes: 4096, readChunkBytes: 4096, partialLineTimeoutMs: 5000, retryUnreadableMs: 100 };
     const t = new FileTailer(opts, listener);
     await t.start({ backlog: [], live: { otherwise: 'beginning' } });
     appendFileSync(file, 'four\n');

@@ -7,13 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openRegular, readRegularFile } from '../src/base/regular-file.js';
-import { BIN, failLine, ready, sleep, startDaemon, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
+import { BUNDLE, failLine, ready, sleep, startDaemon, tmp, waitFor, writeConfig, killDaemons } from './helpers/index.js';
 
 const mkfifo = (p: string): void => void execFileSync('mkfifo', [p]);
 
 function runWithin(args: string[], ms: number): Promise<{ code: number | null; stdout: string; stderr: string; hung: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+    const child = spawn(process.execPath, [BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
     let stdout = '';
     let stderr = '';
     let hung = false;
@@ -66,6 +66,15 @@ describe('FIFOs where files are expected', () => {
     const scan = await runWithin(['scan', '--root', root, '--format', 'json', '--fail-on', 'never'], 15000);
     expect(scan.hung, 'scan hung').toBe(false);
     expect(scan.stdout).toContain('app:from-init');
+    // scan --task also reads the agent's state and the containers' metadata.
+    mkdirSync(path.join(root, 'var/lib/ecs/data'), { recursive: true });
+    mkfifo(path.join(root, 'var/lib/ecs/data/ecs_agent_data.json'));
+    const container = path.join(root, 'var/lib/docker/containers', 'a'.repeat(64));
+    mkdirSync(container);
+    mkfifo(path.join(container, 'config.v2.json'));
+    const task = await runWithin(['scan', '--root', root, '--task', '0123456789abcdef0123456789abcdef', '--format', 'json', '--fail-on', 'never'], 15000);
+    expect(task.hung, 'scan --task hung').toBe(false);
+    expect(task.code).toBe(0);
   });
 
   it('a FIFO as the config file or a pattern file is an error, not a hang', async () => {

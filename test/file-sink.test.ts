@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import { createFileSink } from '../src/sinks/file.js';
 import type { TriageEvent } from '../src/types.js';
-import { tmp } from './watch-helpers.js';
+import { tmp } from './helpers/index.js';
 
 // Plain strings stand for redacted text here: the sink writes whatever it is given.
 const ev = (n: number, lineBytes = 1000): TriageEvent =>

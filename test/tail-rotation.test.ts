@@ -6,7 +6,7 @@ import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync }
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileTailer, type TailListener } from '../src/sources/tail/file-tail.js';
-import { sleep, tmp, waitFor } from './watch-helpers.js';
+import { sleep, tmp, waitFor } from './helpers/index.js';
 
 function collector(): { listener: TailListener<number>; lines: string[]; events: string[] } {
   const lines: string[] = [];
@@ -27,7 +27,7 @@ function collector(): { listener: TailListener<number>; lines: string[]; events:
   return { listener, lines, events };
 }
 
-const opts = (p: string) => ({ path: p, source: 'ecs-agent' as const, maxLineBytes: 4096, readChunkBytes: 64 * 1024, partialLineTimeoutMs: 5000, retryUnreadableMs: 100 });
+const opts = (p: string) => ({ path: p, maxLineBytes: 4096, readChunkBytes: 64 * 1024, partialLineTimeoutMs: 5000, retryUnreadableMs: 100 });
 const block = (tag: string, n = 10): string => Array.from({ length: n }, (_, i) => `${tag} line ${i} ${'x'.repeat(40)}`).join('\n') + '\n';
 const expected = (tags: string[], n = 10): string[] => tags.flatMap((t) => block(t, n).trimEnd().split('\n'));
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, failLine, NOISE, sleep, tmp } from './watch-helpers.js';
+import { BUNDLE, failLine, NOISE, runCli, sleep, tmp } from './helpers/index.js';
 
 const HEAP = '--max-old-space-size=32 --max-semi-space-size=2';
 
@@ -63,7 +63,7 @@ function readOffset(state: string): number {
 async function runThrough(env: ReturnType<typeof setup>, run: Run, during?: () => void, args: string[] = []): Promise<void> {
   let restarts = 0;
   for (;;) {
-    const proc = spawn(process.execPath, [BIN, 'watch', '--config', env.config, '--root', env.root, '--state-dir', env.state, ...args], {
+    const proc = spawn(process.execPath, [BUNDLE, 'watch', '--config', env.config, '--root', env.root, '--state-dir', env.state, ...args], {
       env: { ...process.env, NODE_OPTIONS: HEAP },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -122,6 +122,11 @@ describe('watch: floods in a small heap', () => {
     expect(run.exits.map((e) => e.code), run.exits.at(-1)?.stderr).toEqual([0]);
     expect(run.events.length).toBe(80_000);
     expect(new Set(run.events.map((e) => e.id)).size).toBe(80_000);
+    // More distinct findings than windows: the oldest were closed early, and status says so.
+    const st = JSON.parse(readFileSync(path.join(env.state, 'status.json'), 'utf8')) as { pipeline: { closedEarly?: number } };
+    expect(st.pipeline.closedEarly).toBeGreaterThan(0);
+    const shown = await runCli(['status', '--state-dir', env.state]);
+    expect(shown.stdout).toMatch(new RegExp(`; ${st.pipeline.closedEarly} aggregation windows closed early`));
   }, 180_000);
 
   it('a backlog of 200,000 identical lines after downtime is counted once, not again at every restart', async () => {

@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readEvents, ready, sleep, startDaemon, tmp, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
+import { readEvents, ready, sleep, startDaemon, tmp, waitFor, writeConfig, killDaemons } from './helpers/index.js';
 
 const dockerLine = (host: string): string =>
   `time="2026-11-23T10:00:00.000000000Z" level=error msg="Handler for GET /v1.41/distribution/${host}/app:1/json returned error: Get \\"https://${host}/v2/app/manifests/1\\": context deadline exceeded"`;

@@ -4,7 +4,7 @@
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentHost, defaultConfig, failLine, killDaemons, readEvents, ready, sleep, startDaemon, tagsOf, waitFor } from './watch-helpers.js';
+import { agentHost, defaultConfig, failLine, killDaemons, readEvents, ready, sleep, startDaemon, tagsOf, waitFor } from './helpers/index.js';
 
 afterEach(killDaemons);
 

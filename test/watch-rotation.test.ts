@@ -4,7 +4,7 @@
 import { appendFileSync, copyFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentHost, failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, waitFor, writeConfig, killDaemons } from './watch-helpers.js';
+import { agentHost, failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, waitFor, writeConfig, killDaemons } from './helpers/index.js';
 
 function setup(): { root: string; state: string; log: string; config: string } {
   const host = agentHost();

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { agentHost, defaultConfig, failLine, killDaemons, ready, sleep, startDaemon, tagsOf, waitFor, type EventLike } from './watch-helpers.js';
+import { agentHost, defaultConfig, failLine, killDaemons, ready, sleep, startDaemon, tagsOf, waitFor, type EventLike } from './helpers/index.js';
 
 afterEach(killDaemons);
 

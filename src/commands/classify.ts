@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import split2 from 'split2';
 import { loadRuleSet } from '../classify/load.js';
 import { parseLine } from '../formats/index.js';
-import { redact, redactFields } from '../redact.js';
+import { redacted, redactedFields } from '../redacted.js';
 import { LOG_SOURCES, type RecordSource } from '../types.js';
 import type { RegisterCommand } from './command.js';
 import { choice } from './options.js';
@@ -33,11 +33,11 @@ export const registerClassify: RegisterCommand = (program: Command, io) => {
             const f = rules.classify(rec);
             if (flags.format === 'json') {
               const out = f
-                ? { line: n, category: f.category, ruleId: f.ruleId, severity: f.severity, title: f.title, fields: redactFields(f.fields), ...(f.secondary ? { secondary: f.secondary } : {}), ...(rec.time !== undefined ? { time: new Date(rec.time).toISOString() } : {}) }
+                ? { line: n, category: f.category, ruleId: f.ruleId, severity: f.severity, title: f.title, fields: redactedFields(f.fields), ...(f.secondary ? { secondary: f.secondary } : {}), ...(rec.time !== undefined ? { time: new Date(rec.time).toISOString() } : {}) }
                 : { line: n, category: null, ruleId: null, severity: null, fields: {} };
               io.stdout.write(JSON.stringify(out) + '\n');
             } else {
-              io.stdout.write(f ? `${f.category}\t${f.ruleId}\t${f.severity}\t${redact(f.title)}\n` : '-\t-\t-\t\n');
+              io.stdout.write(f ? `${f.category}\t${f.ruleId}\t${f.severity}\t${redacted(f.title)}\n` : '-\t-\t-\t\n');
             }
           })
           .on('end', resolve)

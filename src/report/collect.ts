@@ -1,7 +1,8 @@
 // Folds the findings of a scan into one group per rule: the report's "causes".
-// Memory is bounded: a group keeps counts, times, capped sets of names and one representative line.
-import { redact, redactFields } from '../redact.js';
-import type { Finding, ReportFinding } from '../types.js';
+// Memory is bounded: a group keeps counts, times, capped sets of names and one representative line. The
+// causes are built here as ReportFindings, whose text is Redacted (the redaction seam: src/redacted.ts).
+import { redacted, redactedFields, redactedList } from '../redacted.js';
+import type { Finding, Redacted, ReportFinding } from '../types.js';
 import { severityRank } from '../types.js';
 
 /** Distinct images, tasks, containers and registries kept per cause. */
@@ -12,10 +13,10 @@ interface Group {
   count: number;
   firstSeen?: number;
   lastSeen?: number;
-  images: Set<string>;
-  tasks: Set<string>;
-  containers: Set<string>;
-  registries: Set<string>;
+  images: Set<Redacted>;
+  tasks: Set<Redacted>;
+  containers: Set<Redacted>;
+  registries: Set<Redacted>;
 }
 
 export interface GroupSnapshot<T> {
@@ -23,10 +24,10 @@ export interface GroupSnapshot<T> {
   count: number;
   firstSeen?: number;
   lastSeen?: number;
-  images: string[];
-  tasks: string[];
-  containers: string[];
-  registries: string[];
+  images: Redacted[];
+  tasks: Redacted[];
+  containers: Redacted[];
+  registries: Redacted[];
 }
 
 export class FindingCollector {
@@ -124,9 +125,9 @@ function isLater(f: Finding, than: Finding): boolean {
   return true;
 }
 
-function addCapped(set: Set<string>, v: unknown): void {
+function addCapped(set: Set<Redacted>, v: unknown): void {
   // Names come from key=value pairs that may hold a URL with credentials in it.
-  if (typeof v === 'string' && v !== '' && set.size < MAX_NAMES) set.add(redact(v));
+  if (typeof v === 'string' && v !== '' && set.size < MAX_NAMES) set.add(redacted(v));
 }
 
 function iso(t: number | undefined): string | undefined {
@@ -135,31 +136,33 @@ function iso(t: number | undefined): string | undefined {
 
 function toReportFinding(g: Group): ReportFinding {
   const f = g.latest;
-  const example: ReportFinding['example'] = { text: redact(f.line) };
-  if (f.origin?.file) example.file = f.origin.file;
+  const example: ReportFinding['example'] = { text: redacted(f.line) };
+  if (f.origin?.file) example.file = redacted(f.origin.file);
   if (f.origin?.line !== undefined) example.line = f.origin.line;
   if (f.time !== undefined) example.time = new Date(f.time).toISOString();
   const r: ReportFinding = {
     category: f.category,
     ruleId: f.ruleId,
     severity: f.severity,
-    title: f.title,
+    title: redacted(f.title),
     count: g.count,
     // Sorted: the same host gives the same report however its files were split across threads.
     images: [...g.images].sort(),
     tasks: [...g.tasks].sort(),
     containers: [...g.containers].sort(),
     registries: [...g.registries].sort(),
-    fields: redactFields(f.fields),
+    fields: redactedFields(f.fields),
     example,
-    causes: [...f.causes],
-    remediation: [...f.remediation],
+    causes: redactedList(f.causes),
+    remediation: redactedList(f.remediation),
   };
   const firstSeen = iso(g.firstSeen);
   const lastSeen = iso(g.lastSeen);
   if (firstSeen) r.firstSeen = firstSeen;
   if (lastSeen) r.lastSeen = lastSeen;
   if (f.alternatives) r.alternatives = [...f.alternatives];
-  if (f.secondary) r.secondary = f.secondary;
+  if (f.secondary) r.secondary = { ...f.secondary, title: redacted(f.secondary.title) };
+  if (f.wrapper) r.wrapper = { ...f.wrapper, title: redacted(f.wrapper.title) };
+  if (f.docs && f.docs.length > 0) r.docs = [...f.docs];
   return r;
 }

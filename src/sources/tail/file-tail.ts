@@ -7,7 +7,6 @@
 // Change notification and polling live elsewhere: anything may call poke(), and calls are coalesced and run
 // one at a time.
 import { stat, type FileHandle } from 'node:fs/promises';
-import type { RecordSource } from '../../types.js';
 import { errorMessage } from '../../errors.js';
 import { openRegular } from '../../base/regular-file.js';
 import { fingerprintMatches, identify, identityKey, refreshFingerprint, type FileIdentity } from './file-identity.js';
@@ -69,7 +68,6 @@ export const RECHECK_MS = 100;
 
 export interface FileTailOptions {
   path: string;
-  source: RecordSource;
   maxLineBytes: number;
   readChunkBytes: number;
   partialLineTimeoutMs: number;
