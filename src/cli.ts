@@ -4,6 +4,7 @@ import { COMMANDS } from './commands/index.js';
 import { EXIT, type CommandIO } from './commands/command.js';
 import { TriageError } from './errors.js';
 import { VERSION } from './version.js';
+import { withPriority } from './log.js';
 import { isMainThread } from 'node:worker_threads';
 
 export function buildProgram(io: CommandIO, exit: { code: number }): Command {
@@ -47,12 +48,14 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
       }
       return EXIT.usage;
     }
+    // Under systemd these lines go to the journal at priority err (journalctl -p err), see src/log.ts.
+    const fatal = (text: string): boolean => io.stderr.write(withPriority(io.stderr, 'error', text));
     if (err instanceof TriageError) {
-      io.stderr.write(`ecs-triage: ${err.message}\n`);
-      if (err.hint) io.stderr.write(`hint: ${err.hint}\n`);
+      fatal(`ecs-triage: ${err.message}\n`);
+      if (err.hint) fatal(`hint: ${err.hint}\n`);
       return err.exitCode;
     }
-    io.stderr.write(`ecs-triage: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    fatal(`ecs-triage: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.usage;
   }
 }
