@@ -13,6 +13,7 @@ import { JournalSource } from '../sources/journal.js';
 import type { AssembledLine } from '../sources/tail/line-assembler.js';
 import type { Finding, LogRecord, Sink } from '../types.js';
 import { VERSION } from '../version.js';
+import { notifyReady } from '../systemd-notify.js';
 import { Aggregator } from '../aggregate.js';
 import { Delivery } from './delivery.js';
 import { FileSources, type Cursor, type FileSourceTarget } from './file-sources.js';
@@ -89,6 +90,7 @@ export class Daemon {
     this.unlock = await lockStateDir(cfg.stateDir);
     try {
       await this.startAll(rules.rules.length);
+      void notifyReady(this.log);
     } catch (err) {
       // Leave nothing running (timers, watchers, child processes) so the process can exit with the error.
       await this.abort();
