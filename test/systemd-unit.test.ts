@@ -99,6 +99,27 @@ describe('systemd unit', () => {
     }
   });
 
+  it('follows the conventions: reload by SIGHUP, an optional environment file, documentation, priorities', () => {
+    for (const unit of [MAIN, AL2]) {
+      expect(value(unit, 'ExecReload')).toEqual(['/bin/kill -HUP $MAINPID']);
+      expect(value(unit, 'EnvironmentFile')).toEqual(['-/etc/sysconfig/ecs-triage']);
+      // After the unit's own Environment= lines, so the file can override them.
+      const keys = directives(unit).map((d) => d.key);
+      expect(keys.indexOf('EnvironmentFile')).toBeGreaterThan(keys.lastIndexOf('Environment'));
+      expect(value(unit, 'Documentation')).toEqual(['file:/usr/local/share/doc/ecs-triage/service.md']);
+      expect(value(unit, 'SyslogLevelPrefix')).toEqual(['yes']);
+    }
+    // The documentation file is shipped in the Install document's payload.
+    expect(readFileSync('ssm/ecs-triage-Install.json', 'utf8')).toContain('service.md');
+  });
+
+  it('readiness: Type=notify where systemd-notify waits for the manager (252), Type=simple on 219', () => {
+    expect(value(MAIN, 'Type')).toEqual(['notify']);
+    // The daemon's READY=1 comes from a child (systemd-notify).
+    expect(value(MAIN, 'NotifyAccess')).toEqual(['all']);
+    expect(value(AL2, 'Type')).toEqual(['simple']);
+  });
+
   it('AL2023 unit: strict read-only system, a state directory, a hard memory cap', () => {
     expect(value(MAIN, 'ProtectSystem')).toEqual(['strict']);
     expect(value(MAIN, 'StateDirectory')).toEqual(['ecs-triage']);
@@ -116,7 +137,7 @@ describe('systemd unit', () => {
     const known219 = new Set([
       'Description', 'After', 'Wants', 'Type', 'Environment', 'ExecStartPre', 'ExecStart', 'Restart', 'RestartSec',
       'StartLimitInterval', 'StartLimitBurst', 'KillMode', 'TimeoutStopSec', 'StandardOutput', 'StandardError',
-      'SyslogIdentifier', 'WorkingDirectory', 'UMask', 'ProtectSystem', 'ReadWriteDirectories', 'ReadOnlyDirectories',
+      'SyslogIdentifier', 'SyslogLevelPrefix', 'Documentation', 'EnvironmentFile', 'ExecReload', 'WorkingDirectory', 'UMask', 'ProtectSystem', 'ReadWriteDirectories', 'ReadOnlyDirectories',
       'ProtectHome', 'PrivateTmp', 'PrivateDevices', 'NoNewPrivileges', 'CapabilityBoundingSet', 'RestrictAddressFamilies',
       'SystemCallArchitectures', 'MemoryLimit', 'CPUQuota', 'Nice', 'IOSchedulingClass', 'IOSchedulingPriority',
       'LimitNOFILE', 'WantedBy',
