@@ -111,6 +111,59 @@ describe('ecs-triage-Install', () => {
     expect(v.stdout.trim()).toBe('1.2.0');
   });
 
+  it('installing the same version again keeps the version to roll back to', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'v1/ecs-triage.mjs', withVersion('1.0.0'));
+    publish(sb, 'v2/ecs-triage.mjs', withVersion('1.1.0'));
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v1/ecs-triage.mjs', Version: '1.0.0' }).status).toBe(0);
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v2/ecs-triage.mjs', Version: '1.1.0' }).status).toBe(0);
+    const opt = path.join(sb.root, 'opt/ecs-triage');
+    expect(readlinkSync(path.join(opt, 'previous'))).toBe('versions/1.0.0');
+    for (let i = 0; i < 2; i++) {
+      const again = runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v2/ecs-triage.mjs', Version: '1.1.0' });
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain('version 1.1.0 is already in place');
+    }
+    expect(readdirSync(path.join(opt, 'versions')).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(readlinkSync(path.join(opt, 'current'))).toBe('versions/1.1.0');
+    expect(readlinkSync(path.join(opt, 'previous'))).toBe('versions/1.0.0');
+    // Rolling back is installing the previous version: the two swap, nothing is deleted.
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v1/ecs-triage.mjs', Version: '1.0.0' }).status).toBe(0);
+    expect(readdirSync(path.join(opt, 'versions')).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(readlinkSync(path.join(opt, 'previous'))).toBe('versions/1.1.0');
+  }, 90_000);
+
+  it('fails (14) with the daemon\'s own error when the service dies after starting, on systemd 252 and 219', () => {
+    for (const systemdVersion of ['252', '219']) {
+      const sb = makeSandbox({ withNode: true, systemdVersion });
+      publish(sb, 'ecs-triage.mjs', bundleText());
+      const said = 'ecs-triage: no AWS Region: set cloudwatch.region in the config or AWS_REGION';
+      const r = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }, {
+        DOUBLES_CRASH_AFTER_START: '1',
+        ECS_TRIAGE_SETTLE_SECONDS: '3',
+        DOUBLES_JOURNAL: `${said}\n${said}`,
+      });
+      expect(r.status, systemdVersion).toBe(14);
+      expect(r.stdout).not.toMatch(/service (re)?started/);
+      expect(r.stderr).toContain('did not stay up (now activating/auto-restart)');
+      // The message once, though the daemon said it at every restart.
+      expect(r.stderr.split(said)).toHaveLength(2);
+      expect(sb.calls()).toContain('systemctl reset-failed ecs-triage.service');
+      expect(sb.calls().some((c) => /^journalctl -u ecs-triage.service --since .* -t ecs-triage -p err/.test(c))).toBe(true);
+    }
+  }, 60_000);
+
+  it('fails (15) when the service runs but its status reports a problem, quoting it', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    const r = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }, {
+      DOUBLES_SINK_ERROR: 'AccessDeniedException: not authorized to perform logs:PutLogEvents',
+    });
+    expect(r.status).toBe(15);
+    expect(r.stderr).toContain('runs but reports problems');
+    expect(r.stderr).toContain('sink cloudwatch: AccessDeniedException: not authorized to perform logs:PutLogEvents');
+  });
+
   it('on Amazon Linux 2 (systemd 219) installs the AL2 unit variant', () => {
     const sb = makeSandbox({ withNode: true, systemdVersion: '219' });
     publish(sb, 'ecs-triage.mjs', bundleText());
