@@ -238,13 +238,13 @@ started_at=$(date '+%Y-%m-%d %H:%M:%S')
 if [ "$changed" = true ]; then
   # A start limit hit by earlier failed attempts would refuse the start the operator now asks for.
   systemctl reset-failed ecs-triage.service >/dev/null 2>&1 || true
-  systemctl restart ecs-triage.service 2>"$work/start.err" || not_started "the service did not start ($(head -c 300 "$work/start.err"))"
+  systemctl restart ecs-triage.service 2>"$work/start.err" || not_started "the service did not start ($(head -n 1 "$work/start.err" | head -c 300))"
   action="restarted"
 elif systemctl is-active --quiet ecs-triage.service; then
   action="already running, unchanged"
 else
   systemctl reset-failed ecs-triage.service >/dev/null 2>&1 || true
-  systemctl start ecs-triage.service 2>"$work/start.err" || not_started "the service did not start ($(head -c 300 "$work/start.err"))"
+  systemctl start ecs-triage.service 2>"$work/start.err" || not_started "the service did not start ($(head -n 1 "$work/start.err" | head -c 300))"
   action="started"
 fi
 systemctl is-active --quiet ecs-triage.service || not_started "the service is not active after start"
