@@ -3,7 +3,7 @@
 // the package-manager double installs it. The bundle installed is the real dist/ecs-triage.mjs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { makeSandbox, removeSandboxes, type Sandbox } from './doubles/sandbox.js';
@@ -303,12 +303,55 @@ describe('ecs-triage-Scan', () => {
     if (expected === 3) expect(r.stderr).toContain(`ended abnormally (exit ${code})`);
   });
 
-  it('cuts a report longer than the console shows, saying where the full one is', () => {
-    const sb = installed(0, 'y'.repeat(30_000));
+  it('streams the whole report, never cutting it (the tool keeps it within the console\'s limit), and keeps a copy', () => {
+    const report = 'y'.repeat(30_000);
+    const sb = installed(0, report);
     const r = runDoc(sb, 'ecs-triage-Scan', {});
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout.length).toBeLessThan(24_000);
-    expect(r.stdout).toMatch(/report cut at 22000 of 30001 bytes .* full report on the instance: .*last-scan.txt/);
+    expect(r.stdout).toBe(report + '\n');
+    expect(readFileSync(path.join(sb.root, 'var/lib/ecs-triage/reports/last-scan.txt'), 'utf8')).toBe(report + '\n');
+    expect(readdirSync(path.join(sb.root, 'var/lib/ecs-triage/reports'))).toEqual(['last-scan.txt']);
+  });
+
+  describe.runIf(process.getuid?.() === 0)('on a full filesystem (a 16 KiB tmpfs; needs root to mount)', () => {
+    const mounts: string[] = [];
+    afterAll(() => {
+      for (const dir of mounts.splice(0)) spawnSync('umount', [dir]);
+    });
+    function fullDisk(dir: string): void {
+      mkdirSync(dir, { recursive: true });
+      const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k,mode=0755', 'tmpfs', dir], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mount tmpfs: ${r.stderr}`);
+      mounts.push(dir);
+    }
+    // A report of many lines, larger than the filesystem.
+    const report = Array.from({ length: 1500 }, (_, i) => `cause ${i}: ${'x'.repeat(40)}`).join('\n');
+
+    it('the copy cannot be kept: the report still reaches stdout whole, the exit code is the scan\'s, no partial copy is left', () => {
+      const sb = installed(1, report);
+      fullDisk(path.join(sb.root, 'var/lib/ecs-triage'));
+      const r = runDoc(sb, 'ecs-triage-Scan', {});
+      expect(r.stdout).toBe(report + '\n');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/no copy of the report kept on the instance \(tee: .*last-scan\.txt\.partial.*: No space left on device\); the output above is whole/);
+      expect(readdirSync(path.join(sb.root, 'var/lib/ecs-triage/reports'))).toEqual([]);
+    });
+
+    it('stdout itself is on the full disk: never exit 0 on a short write (3, with the reason)', () => {
+      const sb = installed(0, report);
+      const out = path.join(sb.dir, 'full');
+      fullDisk(out);
+      const { script } = compileDocument('ecs-triage-Scan', {}, docs);
+      const fd = openSync(path.join(out, 'stdout'), 'w');
+      const r = spawnSync('sh', ['-c', script], { env: sb.env, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', cwd: sb.dir });
+      closeSync(fd);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/the report could not be written out whole: tee: .*standard output.*: No space left on device/);
+      expect(statSync(path.join(out, 'stdout')).size).toBeLessThan(report.length);
+      // The copy on the instance's (other) disk is not kept either: it would be all there is, and look whole.
+      expect(readdirSync(path.join(sb.root, 'var/lib/ecs-triage/reports'))).toEqual([]);
+    });
   });
 
   it('exits 3 with a clear message when ecs-triage is not installed', () => {

@@ -13,7 +13,7 @@ const DOUBLES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bin');
 /** Tools the scripts are allowed to use: coreutils, sed, grep and awk (in every Amazon Linux image). */
 const TOOLS = [
   'sh', 'mktemp', 'rm', 'mkdir', 'cp', 'mv', 'ln', 'chmod', 'readlink', 'sha256sum', 'cut', 'head', 'sed',
-  'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep', 'grep', 'tar', 'gzip', 'date', 'tail', 'awk',
+  'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep', 'grep', 'tar', 'gzip', 'date', 'tail', 'awk', 'tee',
 ];
 
 export interface Sandbox {
