@@ -70,6 +70,8 @@ export class Machine {
   private pid1 = 0;
   private boots = 0;
   private kmsgSeq = 1000;
+  /** /proc/PID/cgroup of nspawn: where the machine's cgroups are on the host. */
+  private hostCgroups = '';
   private readonly log: (s: string) => void;
 
   private constructor(
@@ -279,6 +281,7 @@ export class Machine {
     closeSync(out);
     this.nspawn = child;
     writeFileSync(path.join(this.runDir, 'nspawn.pid'), `${child.pid}\n`);
+    this.hostCgroups = readFileSafe(`/proc/${child.pid}/cgroup`);
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
     this.boots++;
     const deadline = Date.now() + timeoutMs;
@@ -394,7 +397,6 @@ export class Machine {
 
   /** Synchronous teardown for exit handlers: kill nspawn (its PID namespace dies with it), unmount, remove. */
   destroySync(): void {
-    const cgroups = this.nspawn?.pid ? readFileSafe(`/proc/${this.nspawn.pid}/cgroup`) : '';
     if (this.nspawn && this.nspawn.exitCode === null && this.nspawn.pid) {
       try {
         process.kill(this.nspawn.pid, 'SIGKILL');
@@ -405,7 +407,7 @@ export class Machine {
     }
     this.nspawn = undefined;
     this.pid1 = 0;
-    if (this.variant === 'docker') removeDockerCgroups(cgroups);
+    if (this.variant === 'docker') removeDockerCgroups(this.hostCgroups);
     unmountAndRemove(this.runDir);
     live.delete(this);
   }
