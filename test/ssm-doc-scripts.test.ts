@@ -43,7 +43,8 @@ function withVersion(v: string): string {
 }
 const sha256 = (t: string): string => createHash('sha256').update(t).digest('hex');
 
-describe('ecs-triage-Install', () => {
+// Every Install runs the real bundle four times (--version, --help, validate, status): slow on a busy machine.
+describe('ecs-triage-Install', { timeout: 120_000 }, () => {
   it('installs Node.js from the OS packages, the bundle, config and unit, then enables and starts the service', () => {
     const sb = makeSandbox({ packages: 'nodejs20=node-20' });
     publish(sb, 'ecs-triage.mjs', bundleText());

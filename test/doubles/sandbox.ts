@@ -78,7 +78,7 @@ export function makeSandbox(opts: { withNode?: boolean; packages?: string; syste
     state,
     env,
     run(script, extraEnv = {}) {
-      const r = spawnSync(path.join(sysbin, 'sh'), ['-c', script], { env: { ...env, ...extraEnv }, encoding: 'utf8', cwd: dir, timeout: 60_000 });
+      const r = spawnSync(path.join(sysbin, 'sh'), ['-c', script], { env: { ...env, ...extraEnv }, encoding: 'utf8', cwd: dir, timeout: 110_000 });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     calls() {
