@@ -114,10 +114,11 @@ describe.sequential('ecs-triage under systemd 252 and journald (systemd-nspawn)'
     feed.all(2);
     const r = install();
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain(`ecs-triage ${VERSION}: service started`);
+    // systemd keeps restarting the failed unit every RestartSec (Restart=on-failure): one of those restarts may
+    // have picked up the new config before Install ran.
+    expect(r.stdout).toMatch(new RegExp(`ecs-triage ${VERSION}: service (started|already running, unchanged)`));
     expect(prop('Type')).toBe('notify');
     expect(prop('ActiveState')).toBe('active');
-    expect(prop('NRestarts')).toBe('0');
     const pid = prop('MainPID');
     const st = m.exec(['cat', `/proc/${pid}/status`]).stdout;
     // Only CAP_DAC_READ_SEARCH (bit 2), no new privileges, a seccomp filter.
@@ -153,6 +154,7 @@ describe.sequential('ecs-triage under systemd 252 and journald (systemd-nspawn)'
 
   it('every event exactly once across systemctl kill -s KILL (systemd restarts it after RestartSec)', async () => {
     feed.all(2);
+    const restarts = Number(prop('NRestarts'));
     m.exec(['systemctl', 'kill', '-s', 'KILL', UNIT]);
     // Killed: status says the process is gone (exit 1) until systemd starts it again.
     await sleep(500);
@@ -162,7 +164,7 @@ describe.sequential('ecs-triage under systemd 252 and journald (systemd-nspawn)'
     feed.all(2);
     await sleep(6000);
     await waitActive();
-    expect(Number(prop('NRestarts'))).toBe(1);
+    expect(Number(prop('NRestarts'))).toBe(restarts + 1);
     feed.all(1);
     await expectExactlyOnce(feed.fed, 'kill -9');
   });
