@@ -4,6 +4,7 @@ import { COMMANDS } from './commands/index.js';
 import { EXIT, type CommandIO } from './commands/command.js';
 import { fsReason, TriageError } from './errors.js';
 import { VERSION } from './version.js';
+import { withPriority } from './log.js';
 import { isMainThread } from 'node:worker_threads';
 import { processEnv } from './env.js';
 
@@ -48,18 +49,20 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
       }
       return EXIT.usage;
     }
+    // Under systemd these lines go to the journal at priority err (journalctl -p err), see src/log.ts.
+    const fatal = (text: string): boolean => io.stderr.write(withPriority(io.stderr, 'error', text));
     if (err instanceof TriageError) {
-      io.stderr.write(`ecs-triage: ${err.message}\n`);
-      if (err.hint) io.stderr.write(`hint: ${err.hint}\n`);
+      fatal(`ecs-triage: ${err.message}\n`);
+      if (err.hint) fatal(`hint: ${err.hint}\n`);
       return err.exitCode;
     }
     const sys = err as NodeJS.ErrnoException;
     if (sys?.code && sys.path) {
       // A file the command could not read or write: the path and the reason say it all; a stack would not.
-      io.stderr.write(`ecs-triage: ${sys.path}: ${fsReason(err)}\n`);
+      fatal(`ecs-triage: ${sys.path}: ${fsReason(err)}\n`);
       return EXIT.usage;
     }
-    io.stderr.write(`ecs-triage: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    fatal(`ecs-triage: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.usage;
   }
 }

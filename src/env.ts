@@ -11,6 +11,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; meaning: string }> = [
   { name: 'ECS_TRIAGE_SCAN_PIECE_BYTES', meaning: '`scan`: the pieces of a large file that threads take in turn (default 32 MiB)' },
   { name: 'ECS_TRIAGE_ROOT', meaning: 'SSM scripts: the host root they install into and scan' },
   { name: 'ECS_TRIAGE_RUSAGE', meaning: 'benchmarks: print the resource usage on exit' },
+  { name: 'JOURNAL_STREAM', meaning: 'set by systemd: when stderr is that stream, diagnostics carry their syslog priority (`<3>` …) and no time' },
+  { name: 'NOTIFY_SOCKET', meaning: 'set by systemd for `Type=notify`: `watch` reports READY=1 through `systemd-notify` once it runs' },
   { name: 'AWS_REGION, AWS_DEFAULT_REGION', meaning: 'the Region when none is configured (before IMDS)' },
   { name: 'AWS_EC2_METADATA_DISABLED, AWS_EC2_METADATA_SERVICE_ENDPOINT, AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE, AWS_EC2_METADATA_V1_DISABLED', meaning: 'IMDS, read as the AWS SDK reads them' },
   { name: 'AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_SSM, AWS_ENDPOINT_URL_ECS', meaning: '`fleet scan`: endpoint overrides for SSM and ECS (the SDK reads `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS` itself)' },

@@ -86,6 +86,7 @@ const install = {
           ...heredoc('ecs-triage.service', 'systemd/ecs-triage.service'),
           ...heredoc('al2/ecs-triage.service', 'systemd/al2/ecs-triage.service'),
           ...heredoc('config.yaml', 'systemd/config.yaml'),
+          ...heredoc('service.md', 'systemd/service.md'),
           ...body('ssm/scripts/install.sh'),
         ],
       },

@@ -11,7 +11,7 @@ const SRC = path.resolve('src');
 /** Lowest first. A module may import from its own layer or a lower one. */
 const LAYERS: Array<[name: string, match: RegExp]> = [
   ['foundation', /^(types|errors|version|env|redact|cloudwatch-limits)\.ts$|^(base|search)\//],
-  ['services', /^(redacted|log|host)\.ts$/],
+  ['services', /^(redacted|log|host|systemd-notify)\.ts$/],
   ['configuration', /^config\.ts$|^config\/|^formats\//],
   ['domain', /^(events|aggregate|pipeline|checkpoints)\.ts$|^(classify|checks|sources|report|aws|explain)\//],
   ['delivery', /^(sinks|scan|fleet|task|verify)\//],

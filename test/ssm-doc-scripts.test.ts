@@ -3,7 +3,7 @@
 // the package-manager double installs it. The bundle installed is the real dist/ecs-triage.mjs.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BUNDLE } from './helpers/index.js';
 import { spawnSync } from 'node:child_process';
@@ -43,7 +43,8 @@ function withVersion(v: string): string {
 }
 const sha256 = (t: string): string => createHash('sha256').update(t).digest('hex');
 
-describe('ecs-triage-Install', () => {
+// Every Install runs the real bundle four times (--version, --help, validate, status): slow on a busy machine.
+describe('ecs-triage-Install', { timeout: 120_000 }, () => {
   it('installs Node.js from the OS packages, the bundle, config and unit, then enables and starts the service', () => {
     const sb = makeSandbox({ packages: 'nodejs20=node-20' });
     publish(sb, 'ecs-triage.mjs', bundleText());
@@ -109,6 +110,59 @@ describe('ecs-triage-Install', () => {
     expect(sb.calls().some((c) => c.startsWith('aws s3 cp --only-show-errors s3://artifacts/v3/ecs-triage.mjs '))).toBe(true);
     const v = spawnSync(path.join(sb.root, 'usr/local/bin/ecs-triage'), ['--version'], { encoding: 'utf8' });
     expect(v.stdout.trim()).toBe('1.2.0');
+  });
+
+  it('installing the same version again keeps the version to roll back to', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'v1/ecs-triage.mjs', withVersion('1.0.0'));
+    publish(sb, 'v2/ecs-triage.mjs', withVersion('1.1.0'));
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v1/ecs-triage.mjs', Version: '1.0.0' }).status).toBe(0);
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v2/ecs-triage.mjs', Version: '1.1.0' }).status).toBe(0);
+    const opt = path.join(sb.root, 'opt/ecs-triage');
+    expect(readlinkSync(path.join(opt, 'previous'))).toBe('versions/1.0.0');
+    for (let i = 0; i < 2; i++) {
+      const again = runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v2/ecs-triage.mjs', Version: '1.1.0' });
+      expect(again.status).toBe(0);
+      expect(again.stdout).toContain('version 1.1.0 is already in place');
+    }
+    expect(readdirSync(path.join(opt, 'versions')).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(readlinkSync(path.join(opt, 'current'))).toBe('versions/1.1.0');
+    expect(readlinkSync(path.join(opt, 'previous'))).toBe('versions/1.0.0');
+    // Rolling back is installing the previous version: the two swap, nothing is deleted.
+    expect(runDoc(sb, 'ecs-triage-Install', { BundleSource: 's3://artifacts/v1/ecs-triage.mjs', Version: '1.0.0' }).status).toBe(0);
+    expect(readdirSync(path.join(opt, 'versions')).sort()).toEqual(['1.0.0', '1.1.0']);
+    expect(readlinkSync(path.join(opt, 'previous'))).toBe('versions/1.1.0');
+  }, 90_000);
+
+  it('fails (14) with the daemon\'s own error when the service dies after starting, on systemd 252 and 219', () => {
+    for (const systemdVersion of ['252', '219']) {
+      const sb = makeSandbox({ withNode: true, systemdVersion });
+      publish(sb, 'ecs-triage.mjs', bundleText());
+      const said = 'ecs-triage: no AWS Region: set cloudwatch.region in the config or AWS_REGION';
+      const r = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }, {
+        DOUBLES_CRASH_AFTER_START: '1',
+        ECS_TRIAGE_SETTLE_SECONDS: '3',
+        DOUBLES_JOURNAL: `${said}\n${said}`,
+      });
+      expect(r.status, systemdVersion).toBe(14);
+      expect(r.stdout).not.toMatch(/service (re)?started/);
+      expect(r.stderr).toContain('did not stay up (now activating/auto-restart)');
+      // The message once, though the daemon said it at every restart.
+      expect(r.stderr.split(said)).toHaveLength(2);
+      expect(sb.calls()).toContain('systemctl reset-failed ecs-triage.service');
+      expect(sb.calls().some((c) => /^journalctl -u ecs-triage.service --since .* -t ecs-triage -p err/.test(c))).toBe(true);
+    }
+  }, 60_000);
+
+  it('fails (15) when the service runs but its status reports a problem, quoting it', () => {
+    const sb = makeSandbox({ withNode: true });
+    publish(sb, 'ecs-triage.mjs', bundleText());
+    const r = runDoc(sb, 'ecs-triage-Install', { BundleSource: 'https://releases.example.com/ecs-triage.mjs' }, {
+      DOUBLES_SINK_ERROR: 'AccessDeniedException: not authorized to perform logs:PutLogEvents',
+    });
+    expect(r.status).toBe(15);
+    expect(r.stderr).toContain('runs but reports problems');
+    expect(r.stderr).toContain('sink cloudwatch: AccessDeniedException: not authorized to perform logs:PutLogEvents');
   });
 
   it('on Amazon Linux 2 (systemd 219) installs the AL2 unit variant', () => {
@@ -250,12 +304,55 @@ describe('ecs-triage-Scan', () => {
     if (expected === 3) expect(r.stderr).toContain(`ended abnormally (exit ${code})`);
   });
 
-  it('cuts a report longer than the console shows, saying where the full one is', () => {
-    const sb = installed(0, 'y'.repeat(30_000));
+  it('streams the whole report, never cutting it (the tool keeps it within the console\'s limit), and keeps a copy', () => {
+    const report = 'y'.repeat(30_000);
+    const sb = installed(0, report);
     const r = runDoc(sb, 'ecs-triage-Scan', {});
+    expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout.length).toBeLessThan(24_000);
-    expect(r.stdout).toMatch(/report cut at 22000 of 30001 bytes .* full report on the instance: .*last-scan.txt/);
+    expect(r.stdout).toBe(report + '\n');
+    expect(readFileSync(path.join(sb.root, 'var/lib/ecs-triage/reports/last-scan.txt'), 'utf8')).toBe(report + '\n');
+    expect(readdirSync(path.join(sb.root, 'var/lib/ecs-triage/reports'))).toEqual(['last-scan.txt']);
+  });
+
+  describe.runIf(process.getuid?.() === 0)('on a full filesystem (a 16 KiB tmpfs; needs root to mount)', () => {
+    const mounts: string[] = [];
+    afterAll(() => {
+      for (const dir of mounts.splice(0)) spawnSync('umount', [dir]);
+    });
+    function fullDisk(dir: string): void {
+      mkdirSync(dir, { recursive: true });
+      const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k,mode=0755', 'tmpfs', dir], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`mount tmpfs: ${r.stderr}`);
+      mounts.push(dir);
+    }
+    // A report of many lines, larger than the filesystem.
+    const report = Array.from({ length: 1500 }, (_, i) => `cause ${i}: ${'x'.repeat(40)}`).join('\n');
+
+    it('the copy cannot be kept: the report still reaches stdout whole, the exit code is the scan\'s, no partial copy is left', () => {
+      const sb = installed(1, report);
+      fullDisk(path.join(sb.root, 'var/lib/ecs-triage'));
+      const r = runDoc(sb, 'ecs-triage-Scan', {});
+      expect(r.stdout).toBe(report + '\n');
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/no copy of the report kept on the instance \(tee: .*last-scan\.txt\.partial.*: No space left on device\); the output above is whole/);
+      expect(readdirSync(path.join(sb.root, 'var/lib/ecs-triage/reports'))).toEqual([]);
+    });
+
+    it('stdout itself is on the full disk: never exit 0 on a short write (3, with the reason)', () => {
+      const sb = installed(0, report);
+      const out = path.join(sb.dir, 'full');
+      fullDisk(out);
+      const { script } = compileDocument('ecs-triage-Scan', {}, docs);
+      const fd = openSync(path.join(out, 'stdout'), 'w');
+      const r = spawnSync('sh', ['-c', script], { env: sb.env, stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', cwd: sb.dir });
+      closeSync(fd);
+      expect(r.status).toBe(3);
+      expect(r.stderr).toMatch(/the report could not be written out whole: tee: .*standard output.*: No space left on device/);
+      expect(statSync(path.join(out, 'stdout')).size).toBeLessThan(report.length);
+      // The copy on the instance's (other) disk is not kept either: it would be all there is, and look whole.
+      expect(readdirSync(path.join(sb.root, 'var/lib/ecs-triage/reports'))).toEqual([]);
+    });
   });
 
   it('exits 3 with a clear message when ecs-triage is not installed', () => {

@@ -17,6 +17,7 @@ import type { Sink } from '../types.js';
 import { VERSION } from '../version.js';
 import { Checkpointer } from './checkpointer.js';
 import { installSignals, levelled, reloadConfig } from './control.js';
+import { notifyReady } from '../systemd-notify.js';
 import { Delivery } from './delivery.js';
 import { HealthTracker } from './health.js';
 import { lockStateDir } from './lock.js';
@@ -79,6 +80,7 @@ export class Daemon {
     this.unlock = await lockStateDir(this.plan.stateDir);
     try {
       await this.startAll();
+      void notifyReady(this.log);
     } catch (err) {
       // Leave nothing running (timers, watchers, child processes) so the process can exit with the error.
       await this.abort();

@@ -9,11 +9,14 @@
 #   ECS_TRIAGE_START    true (default): enable and start the service; false: only install
 #   ECS_TRIAGE_NODE_TARBALL  s3:// or https:// Node.js distribution (.tar.gz/.tar.xz) to unpack into
 #                       /opt/ecs-triage/node when no suitable node is installed (empty: use the OS packages)
-#   ECS_TRIAGE_PAYLOAD  directory with ecs-triage.service, al2/ecs-triage.service and config.yaml
+#   ECS_TRIAGE_PAYLOAD  directory with ecs-triage.service, al2/ecs-triage.service, config.yaml and service.md
 #   ECS_TRIAGE_ROOT     prefix for every path written (tests use a temporary root; empty on a real host)
+#   ECS_TRIAGE_SETTLE_SECONDS  how long the started service must stay up before it counts as started
+#                       (empty: the unit's RestartSec plus 3 s, so a daemon that dies after start is seen)
 # Exit codes (never 137 or 194, which the SSM agent reads as timeout and reboot):
 #   0 installed or already up to date · 10 bad input · 11 no Node.js >= 20.19 · 12 download failed
-#   13 the bundle failed its checks · 14 the service did not start
+#   13 the bundle failed its checks · 14 the service did not start or did not stay up
+#   15 the service runs but `ecs-triage status` reports a problem (e.g. a sink that cannot deliver)
 set -u
 root="${ECS_TRIAGE_ROOT:-}"
 src="${ECS_TRIAGE_SOURCE:-}"
@@ -26,6 +29,7 @@ opt="$root/opt/ecs-triage"
 wrapper="$root/usr/local/bin/ecs-triage"
 config="$root/etc/ecs-triage/config.yaml"
 unit="$root/etc/systemd/system/ecs-triage.service"
+doc="$root/usr/local/share/doc/ecs-triage/service.md"
 state="$root/var/lib/ecs-triage"
 
 say() { echo "ecs-triage install: $*"; }
@@ -40,8 +44,8 @@ case "$src" in
   s3://?*/?* | https://?*) ;;
   *) fail 10 "BundleSource must be s3://bucket/key or https://…, got '$src'" ;;
 esac
-[ -f "$payload/ecs-triage.service" ] && [ -f "$payload/al2/ecs-triage.service" ] && [ -f "$payload/config.yaml" ] ||
-  fail 10 "payload directory '$payload' lacks the unit files or config.yaml"
+[ -f "$payload/ecs-triage.service" ] && [ -f "$payload/al2/ecs-triage.service" ] && [ -f "$payload/config.yaml" ] &&
+  [ -f "$payload/service.md" ] || fail 10 "payload directory '$payload' lacks the unit files, config.yaml or service.md"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ecs-triage-install.XXXXXX") || fail 12 "cannot create a temporary directory"
 cleanup() {
@@ -148,10 +152,17 @@ else
     mv -f "$dest/ecs-triage.mjs.new" "$dest/ecs-triage.mjs" || fail 13 "cannot write $dest/ecs-triage.mjs"
   changed=true
 fi
-previous=$(readlink "$opt/current" 2>/dev/null || true)
-if [ "$previous" != "versions/$version" ]; then
+# `previous` names the version to roll back to. It changes only when `current` does, so installing the same
+# version again keeps it.
+was=$(readlink "$opt/current" 2>/dev/null || true)
+switched=false
+if [ "$was" != "versions/$version" ]; then
   ln -sfn "versions/$version" "$opt/current.new" && mv -Tf "$opt/current.new" "$opt/current" || fail 13 "cannot switch $opt/current"
-  say "switched ${previous:-nothing} -> versions/$version"
+  if [ -n "$was" ]; then
+    ln -sfn "$was" "$opt/previous.new" && mv -Tf "$opt/previous.new" "$opt/previous" || fail 13 "cannot write $opt/previous"
+  fi
+  say "switched ${was:-nothing} -> versions/$version"
+  switched=true
   changed=true
 fi
 
@@ -184,27 +195,91 @@ if ! same "$unit_src" "$unit"; then
   changed=true
 fi
 
-# --- Keep the version in use and the one before it; older ones go.
-for dir in "$opt"/versions/*; do
-  [ -d "$dir" ] || continue
-  name="versions/$(basename "$dir")"
-  if [ "$name" != "versions/$version" ] && [ "$name" != "$previous" ]; then rm -rf "$dir"; fi
-done
+# --- The unit's Documentation= (no restart needed when only this changes).
+if ! same "$payload/service.md" "$doc"; then
+  mkdir -p "$(dirname "$doc")" && cp "$payload/service.md" "$doc.new" && chmod 0644 "$doc.new" && mv -f "$doc.new" "$doc" || fail 13 "cannot write $doc"
+fi
+
+# --- Keep the version in use and the one before it (`previous`); older ones go, when the version changed.
+if [ "$switched" = true ]; then
+  previous=$(readlink "$opt/previous" 2>/dev/null || true)
+  for dir in "$opt"/versions/*; do
+    [ -d "$dir" ] || continue
+    name="versions/$(basename "$dir")"
+    if [ "$name" != "versions/$version" ] && [ "$name" != "$previous" ]; then rm -rf "$dir"; fi
+  done
+fi
 
 if [ "$start" != true ]; then
   say "version $version installed; service not started (StartService=false)"
   exit 0
 fi
 systemctl enable ecs-triage.service >/dev/null 2>&1 || fail 14 "systemctl enable ecs-triage.service failed"
+
+# --- Start, then make sure it stays up. systemctl returns when the daemon says it is ready (Type=notify on
+# systemd 252) or at once (Type=simple on 219); either way a daemon that dies a moment later is restarted by
+# systemd (Restart=on-failure) and would look "active" to a single look. So: watch it past RestartSec (MainPID
+# unchanged, no automatic restart), then ask the daemon itself (`ecs-triage status`).
+unit_prop() { systemctl show ecs-triage.service -p "$1" 2>/dev/null | sed -n "s/^$1=//p"; }
+# The daemon's own error lines from this attempt (it writes them at priority err), else its last lines.
+daemon_said() {
+  said=$(journalctl -u ecs-triage.service --since "$started_at" -t ecs-triage -p err -o cat --no-pager 2>/dev/null |
+    awk 'NF && !seen[$0]++' | tail -n 10 | head -c 1500)
+  [ -n "$said" ] || said=$(journalctl -u ecs-triage.service --since "$started_at" -o cat --no-pager 2>/dev/null | tail -n 10 | head -c 1500)
+  printf '%s' "$said"
+}
+not_started() {
+  said=$(daemon_said)
+  fail 14 "$1${said:+:
+$said}
+(journalctl -u ecs-triage -n 50 shows more)"
+}
+started_at=$(date '+%Y-%m-%d %H:%M:%S')
 if [ "$changed" = true ]; then
-  systemctl restart ecs-triage.service || fail 14 "the service did not start: see journalctl -u ecs-triage -n 50"
+  # A start limit hit by earlier failed attempts would refuse the start the operator now asks for.
+  systemctl reset-failed ecs-triage.service >/dev/null 2>&1 || true
+  systemctl restart ecs-triage.service 2>"$work/start.err" || not_started "the service did not start ($(head -n 1 "$work/start.err" | head -c 300))"
   action="restarted"
 elif systemctl is-active --quiet ecs-triage.service; then
   action="already running, unchanged"
 else
-  systemctl start ecs-triage.service || fail 14 "the service did not start: see journalctl -u ecs-triage -n 50"
+  systemctl reset-failed ecs-triage.service >/dev/null 2>&1 || true
+  systemctl start ecs-triage.service 2>"$work/start.err" || not_started "the service did not start ($(head -n 1 "$work/start.err" | head -c 300))"
   action="started"
 fi
-systemctl is-active --quiet ecs-triage.service || fail 14 "the service is not active: see journalctl -u ecs-triage -n 50"
+systemctl is-active --quiet ecs-triage.service || not_started "the service is not active after start"
+
+restart_sec=$(sed -n 's/^RestartSec=\([0-9][0-9]*\)$/\1/p' "$unit" | tail -n 1)
+settle="${ECS_TRIAGE_SETTLE_SECONDS:-$((${restart_sec:-5} + 3))}"
+main_pid=$(unit_prop MainPID)
+restarts_before=$(unit_prop NRestarts)
+status_args="--config $config"
+# (ECS_TRIAGE_ROOT: tests. The config's stateDir is a path on the real host.)
+[ -z "$root" ] || status_args="$status_args --state-dir $state"
+waited=0
+while :; do
+  state_now=$(unit_prop ActiveState)
+  [ "$state_now" = active ] || not_started "the service did not stay up (now $state_now/$(unit_prop SubState))"
+  [ "$(unit_prop MainPID)" = "$main_pid" ] || not_started "the service was restarted after starting (it exited)"
+  # NRestarts is systemd 235+; on 219 the MainPID check above sees a restart.
+  restarts_now=$(unit_prop NRestarts)
+  if [ -n "$restarts_before" ] && [ -n "$restarts_now" ] && [ "$restarts_now" != "$restarts_before" ]; then
+    not_started "systemd restarted the service $((restarts_now - restarts_before)) time(s) after it started"
+  fi
+  if [ "$waited" -ge "$settle" ]; then
+    # shellcheck disable=SC2086 # status_args holds paths without spaces.
+    "$wrapper" status $status_args >"$work/status.out" 2>&1
+    status_rc=$?
+    [ "$status_rc" -eq 0 ] && break
+    if head -n 1 "$work/status.out" | grep -q ': running '; then
+      fail 15 "ecs-triage $version runs but reports problems:
+$(sed -n '/^problems:/,$p' "$work/status.out" | head -c 1500)"
+    fi
+    # No status yet (a first start reading a long backlog): keep waiting while the process stays up.
+    [ "$waited" -lt $((settle + 60)) ] || not_started "the service runs but has not reported its status ($(head -c 500 "$work/status.out"))"
+  fi
+  sleep 1
+  waited=$((waited + 1))
+done
 say "ecs-triage $version: service $action"
 exit 0

@@ -5,15 +5,17 @@
 #   ECS_TRIAGE_FORMAT   text | json | summary              (default text)
 #   ECS_TRIAGE_FAIL_ON  info | warn | error | critical | never  (default never: findings do not fail the command)
 #   ECS_TRIAGE_ROOT     prefix for every path (tests use a temporary root; empty on a real host)
-# Exit codes: 0 ok, 1 findings at or above FailOn, 2 usage/config error, 3 could not run. Nothing else ever:
-# the SSM agent reads 137 as a timeout and 194 as "reboot the instance".
+# The report goes straight to stdout as the scan writes it (the console shows the first 24,000 characters; the
+# tool keeps its report within that). A copy is kept in /var/lib/ecs-triage/reports when the disk allows:
+# that copy is best-effort, because a full disk is one of the things this document is run to find.
+# Exit codes: 0 ok, 1 findings at or above FailOn, 2 usage/config error, 3 could not run (including a report
+# that could not be written out whole). Nothing else ever: the SSM agent reads 137 as a timeout and 194 as
+# "reboot the instance".
 set -u
 root="${ECS_TRIAGE_ROOT:-}"
 since="${ECS_TRIAGE_SINCE:-2h}"
 format="${ECS_TRIAGE_FORMAT:-text}"
 fail_on="${ECS_TRIAGE_FAIL_ON:-never}"
-# The console shows the first 24,000 characters of output; a longer report is cut here with a note instead.
-max_chars=22000
 
 bin="$root/usr/local/bin/ecs-triage"
 if [ ! -x "$bin" ]; then bin="$(command -v ecs-triage 2>/dev/null || true)"; fi
@@ -22,29 +24,51 @@ if [ -z "$bin" ]; then
   exit 3
 fi
 
-reports="$root/var/lib/ecs-triage/reports"
-mkdir -p "$reports" 2>/dev/null || reports="$(mktemp -d)"
 ext="$format"
 [ "$format" = summary ] && ext=json
 [ "$format" = text ] && ext=txt
-out="$reports/last-scan.$ext"
+reports="$root/var/lib/ecs-triage/reports"
+copy="$reports/last-scan.$ext"
+partial="$copy.partial"
+if ! mkdir -p "$reports" 2>/dev/null; then
+  copy=""
+  partial=/dev/null
+  echo "ecs-triage scan: no copy of the report kept on the instance: cannot create $reports" >&2
+fi
 
-"$bin" scan --since "$since" --format "$format" --fail-on "$fail_on" >"$out"
-rc=$?
+# scan | tee: the report reaches stdout while the copy is written. tee goes on writing to stdout when the copy
+# fails (it names the file in its message) and exits 1; a failed write to stdout it calls "standard output".
+# The exit codes of both and tee's messages come back through the command substitution; the report does not.
+exec 3>&1
+result=$(
+  {
+    {
+      "$bin" scan --since "$since" --format "$format" --fail-on "$fail_on" 3>&- 5>&-
+      echo "scan-exit=$?" >&5
+    } | LC_ALL=C tee "$partial" 2>&1 >&3 3>&- 5>&-
+    echo "tee-exit=$?"
+  } 5>&1
+)
+exec 3>&-
+rc=$(printf '%s\n' "$result" | sed -n 's/^scan-exit=//p')
+tee_rc=$(printf '%s\n' "$result" | sed -n 's/^tee-exit=//p')
+tee_said=$(printf '%s\n' "$result" | grep -v -e '^scan-exit=' -e '^tee-exit=' | head -c 500)
 
-size=$(wc -c <"$out" | tr -d ' ')
-if [ "$size" -le "$max_chars" ]; then
-  cat "$out"
-else
-  head -c "$max_chars" "$out"
-  echo
-  echo "[ecs-triage: report cut at $max_chars of $size bytes for the SSM console; full report on the instance: $out; use Format=summary for a compact form]"
+if [ "$tee_rc" != 0 ] && { printf '%s' "$tee_said" | grep -q 'standard output' || [ -z "$tee_said" ]; }; then
+  echo "ecs-triage scan: the report could not be written out whole: ${tee_said:-tee exited $tee_rc}" >&2
+  [ -z "$copy" ] || rm -f "$partial"
+  exit 3
+fi
+# A copy cut short by a full disk is removed, not left looking whole.
+if [ -n "$copy" ] && ! { [ "$tee_rc" = 0 ] && mv -f "$partial" "$copy" 2>/dev/null; }; then
+  rm -f "$partial"
+  echo "ecs-triage scan: no copy of the report kept on the instance (${tee_said:-cannot write $copy}); the output above is whole" >&2
 fi
 
 case "$rc" in
   0|1|2) exit "$rc" ;;
   *)
-    echo "ecs-triage scan ended abnormally (exit $rc); reported as exit 3" >&2
+    echo "ecs-triage scan ended abnormally (exit ${rc:-unknown}); reported as exit 3" >&2
     exit 3
     ;;
 esac

@@ -21,7 +21,7 @@ if [ -e "$unit" ]; then
   echo "removed the ecs-triage service"
 fi
 rm -f "$root/usr/local/bin/ecs-triage" || fail "cannot remove $root/usr/local/bin/ecs-triage"
-rm -rf "$root/opt/ecs-triage" || fail "cannot remove $root/opt/ecs-triage"
+rm -rf "$root/opt/ecs-triage" "$root/usr/local/share/doc/ecs-triage" || fail "cannot remove $root/opt/ecs-triage"
 if [ "$purge" = true ]; then
   rm -rf "$root/etc/ecs-triage" "$root/var/lib/ecs-triage" || fail "cannot remove config or state"
   echo "removed /etc/ecs-triage and /var/lib/ecs-triage"

@@ -1,5 +1,6 @@
 // A temporary "instance" for the SSM scripts: a root prefix (ECS_TRIAGE_ROOT), a PATH made only of the basic
-// tools the scripts may use plus the test doubles (systemctl, dnf, yum, curl, aws), and no Node.js unless asked.
+// tools the scripts may use plus the test doubles (systemctl, journalctl, dnf, yum, curl, aws), and no Node.js
+// unless asked.
 // The doubles record every call in <state>/calls.log.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, existsSync } from 'node:fs';
@@ -9,10 +10,10 @@ import { fileURLToPath } from 'node:url';
 
 const DOUBLES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'bin');
 
-/** Tools the scripts are allowed to use: coreutils, sed and grep (in every Amazon Linux image). */
+/** Tools the scripts are allowed to use: coreutils, sed, grep and awk (in every Amazon Linux image). */
 const TOOLS = [
   'sh', 'mktemp', 'rm', 'mkdir', 'cp', 'mv', 'ln', 'chmod', 'readlink', 'sha256sum', 'cut', 'head', 'sed',
-  'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep', 'grep', 'tar', 'gzip',
+  'wc', 'tr', 'cat', 'ls', 'basename', 'dirname', 'touch', 'sleep', 'grep', 'tar', 'gzip', 'date', 'tail', 'awk', 'tee',
 ];
 
 export interface Sandbox {
@@ -63,6 +64,10 @@ export function makeSandbox(opts: { withNode?: boolean; packages?: string; syste
     DOUBLES_HTTP_ROOT: httpRoot,
     DOUBLES_S3_ROOT: s3Root,
     DOUBLES_SYSTEMD_VERSION: opts.systemdVersion ?? '252',
+    // The "daemon" the systemctl double starts: a process that is alive (this one).
+    DOUBLES_DAEMON_PID: String(process.pid),
+    // No settle wait unless a test asks: the doubles' daemon never dies on its own.
+    ECS_TRIAGE_SETTLE_SECONDS: '0',
   };
   const sandbox: Sandbox = {
     dir,
@@ -73,7 +78,7 @@ export function makeSandbox(opts: { withNode?: boolean; packages?: string; syste
     state,
     env,
     run(script, extraEnv = {}) {
-      const r = spawnSync(path.join(sysbin, 'sh'), ['-c', script], { env: { ...env, ...extraEnv }, encoding: 'utf8', cwd: dir, timeout: 60_000 });
+      const r = spawnSync(path.join(sysbin, 'sh'), ['-c', script], { env: { ...env, ...extraEnv }, encoding: 'utf8', cwd: dir, timeout: 110_000 });
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     calls() {
