@@ -334,6 +334,15 @@ const FAILURES = [
   'denied: Your authorization token has expired. Reauthenticate and try again.',
   'no matching manifest for linux/amd64 in the manifest list entries',
   'Get "https://111122223333.dkr.ecr.us-east-1.amazonaws.com/v2/": context canceled',
+  'repository registry.example.com:5000/missing-repo not found: name unknown: The repository with name \'missing-repo\' does not exist in the registry with id \'111122223333\'',
+  'Download failed after 6 attempts: unexpected EOF',
+  'Download failed after 1 attempts: unknown blob',
+  'failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "node": executable file not found in $PATH: unknown',
+  'Get "https://registry.example.com/v2/": dial tcp: lookup registry.example.com on 10.0.0.2:53: server misbehaving',
+  'Get "https://registry-1.docker.io/v2/": dial tcp 54.196.99.49:443: connect: connection timed out',
+  'Get "https://registry.example.com/v2/": net/http: request canceled while waiting for connection (Client.Timeout exceeded while awaiting headers)',
+  'filesystem layer verification failed for digest sha256:b2601709979a10b455a3dc6e2933a90c5f8efd0b8ecd2096412daaf94a6f1e9c',
+  'error looking up logging plugin awslogz: plugin "awslogz" not found',
 ];
 
 // An hour ago (to the second): recent enough that CloudWatch accepts the events the lines become.
