@@ -1,6 +1,9 @@
 // Catastrophic backtracking guard. V8's regex engine backtracks; a group that repeats something which itself
 // repeats without bound, like `(\w+\s?)*` or `(a|a+)+`, can take exponential time on a line that almost
-// matches. Pattern files are data anyone may edit, so the loader refuses these shapes outright.
+// matches, and unbounded repeats side by side that share characters, like `[ a]*[ a]*`, polynomial time.
+// Pattern files are data anyone may edit, so the loader refuses these shapes outright. What no static check
+// sees, the timing test in stress.ts measures.
+import { charSet, nullable, parseRegex, SAMPLE_CHARS, type RegexNode } from './regex-parse.js';
 
 /** Upper bounds above this count as unbounded for the nesting test. */
 const LARGE_BOUND = 64;
@@ -109,4 +112,68 @@ function alternationMayOverlap(group: string): boolean {
     firsts.add(f);
   }
   return false;
+}
+
+/**
+ * Two unbounded repeats next to each other that can take the same character, like `[ a]*[ a]*`, `\s*\s+`,
+ * `.*:.*` or `\w+\d+`, split a run of that character in every possible way before a failing match gives up:
+ * O(n²) per start position for two, O(n^k) for k. Between them may stand only what can be empty or single
+ * characters the run also contains (so the split point can move across them). Returns a reason, or undefined.
+ */
+export function findAdjacentOverlap(source: string, flags = ''): string | undefined {
+  let found: string | undefined;
+  const visit = (seq: readonly RegexNode[]): void => {
+    // The characters a run that began at an earlier unbounded repeat could still be made of here.
+    let run: { set: boolean[]; from: string } | undefined;
+    for (const node of seq) {
+      if (found) return;
+      const single = singleCharRepeat(node);
+      if (single && single.max > PAIR_BOUND) {
+        const set = charSet(single.node, flags);
+        if (run && run.set.some((c, k) => c && set[k])) {
+          const shared = SAMPLE_CHARS.find((_, k) => run!.set[k] && set[k])!;
+          found = `\`${run.from}\` and \`${node.src}\` can both take ${JSON.stringify(shared)} with only that between them: a run of it can be split between them in every way (polynomial backtracking); make the two disjoint or merge them`;
+          return;
+        }
+        run = { set: [...set], from: node.src };
+        continue;
+      }
+      if (node.t === 'group' || (node.t === 'quant' && node.node.t === 'group')) {
+        for (const alt of (node.t === 'group' ? node : (node.node as Extract<RegexNode, { t: 'group' }>)).alts) visit(alt);
+      }
+      if (!run) continue;
+      if (single) {
+        // A bounded repeat of one character class: the run goes on only through characters it shares.
+        const set = charSet(single.node, flags);
+        run.set = run.set.map((c, k) => c && set[k]!);
+        if (!run.set.some(Boolean)) run = undefined;
+        continue;
+      }
+      if (node.t === 'empty' || node.t === 'group' && node.look) {
+        run = undefined; // an anchor or \b fixes where the split can be
+        continue;
+      }
+      if (!nullable(node)) run = undefined;
+    }
+  };
+  const visitAll = (alts: RegexNode[][]): void => alts.forEach(visit);
+  visitAll(parseRegex(source));
+  return found;
+}
+
+/**
+ * Side by side, a repeat bounded by this or less costs a constant factor (`\s*[^:]{3,120}`: at most 120 ways
+ * per position); the timing test judges those.
+ */
+const PAIR_BOUND = 1000;
+
+function singleCharRepeat(n: RegexNode): { node: Extract<RegexNode, { t: 'char' }>; max: number } | undefined {
+  if (n.t === 'char') return { node: n, max: 1 };
+  if (n.t === 'quant' && n.node.t === 'char') return { node: n.node, max: n.max };
+  return undefined;
+}
+
+/** Every static backtracking check: nested unbounded repeats, then adjacent overlapping ones. */
+export function findBacktrackingRisk(source: string, flags = ''): string | undefined {
+  return findNestedQuantifier(source) ?? findAdjacentOverlap(source, flags);
 }
