@@ -28,7 +28,7 @@ const ASSIGN = String.raw`(?:${QUOTE}\s*${SEP}\s*|\s*(?:=|%3[dD])\s*|:(?![\s/])|
 const SECRET_NAMES = String.raw`(?:pass(?:word|wd|phrase)|pwd|secret(?:[_-]?access)?(?:[_-]?key)?|token|auth|api[_-]?key|private[_-]?key)`;
 
 interface SecretRule {
-  /** What the rule removes (README "Redaction"). */
+  /** What the rule removes (README "Redaction" lists them all). */
   what: string;
   /** Named groups: `secret` (or `quoted`) is replaced, `pre` and `post` are kept. */
   re: RegExp;
@@ -40,7 +40,7 @@ interface SecretRule {
 
 // Earlier rules win: later ones skip what is already `[REDACTED…]`. Labelled forms come first (they know where
 // a value ends), shapes that need no label after them.
-export const SECRET_RULES: readonly SecretRule[] = [
+const SECRET_RULES: readonly SecretRule[] = [
   {
     what: 'PEM private key blocks (RSA, EC, OpenSSH, PKCS#8, encrypted), with real, escaped or URL-encoded newlines and spaces; to the END line, or to the end of the text when it was cut',
     re: /(?<pre>-----BEGIN(?:[ +]|%20)(?:[A-Z0-9]+(?:[ +]|%20))*PRIVATE(?:[ +]|%20)KEY-----)(?<secret>[\s\S]*?)(?<post>-----END(?:[ +]|%20)(?:[A-Z0-9]+(?:[ +]|%20))*PRIVATE(?:[ +]|%20)KEY-----|$)/g,
@@ -51,7 +51,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     what: 'passwords in URLs (scheme://user:password@host)',
-    re: new RegExp(String.raw`(?<pre>[a-z][a-z0-9+.-]*:\/\/[^\s:/@"'\\]*:)(?!\[REDACTED)(?<secret>[^\s/"'\\]+)(?<post>@)`, 'gi'),
+    // A scheme starts a word and is short: otherwise each letter of a long word would start a scan to its end.
+    re: new RegExp(String.raw`(?<pre>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"'\\]{0,256}:)(?!\[REDACTED)(?<secret>[^\s/"'\\]{1,1024})(?<post>@)`, 'gi'),
   },
   {
     what: 'Authorization and Proxy-Authorization values (the scheme is kept; SigV4 headers keep their structure)',
@@ -79,7 +80,7 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     what: '`--password VALUE` and `docker login -p VALUE` arguments',
     // `(?!via )`: the docker CLI's own warning, "Using --password via the CLI is insecure".
-    re: /(?<pre>(?:^|\s)--password\s+|\blogin\b[^\n]*?\s-p(?:=|\s+))(?![-[]|via\s)(?<secret>\S+)/gi,
+    re: /(?<pre>(?:^|\s)--password\s+|\blogin\b[^\n]{0,80}?\s-p(?:=|\s+))(?![-[]|via\s)(?<secret>\S+)/gi,
   },
   {
     what: 'AWS access key ids (AKIA, ASIA, ABIA, ACCA)',
@@ -103,20 +104,19 @@ export const SECRET_RULES: readonly SecretRule[] = [
     re: /(?<secret>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)/g,
   },
   {
-    what: '`Basic` and `Bearer` credentials without a header name (a Basic value is masked when it decodes to user:password)',
-    re: /(?<pre>(?<![A-Za-z])(?:(?<basic>basic)|bearer)\s+)(?!realm\b|\[REDACTED)(?<secret>[A-Za-z0-9._~+/-]{6,}=*)/gi,
-    accept: (secret, g) => (g.basic !== undefined ? decodesToCredential(secret) : secret.length >= 16),
+    what: '`Basic` credentials without a header name, when they decode to user:password',
+    re: /(?<pre>(?<![A-Za-z])basic\s+)(?!\[REDACTED)(?<secret>[A-Za-z0-9+/]{6,}={0,2})/gi,
+    accept: (secret) => decodesToCredential(secret),
+  },
+  {
+    what: '`Bearer` credentials without a header name (16 characters or more)',
+    re: /(?<pre>(?<![A-Za-z])bearer\s+)(?!realm\b|\[REDACTED)(?<secret>[A-Za-z0-9._~+/-]{16,}=*)/gi,
   },
 ];
 
-/** Every rule, for the README's list and the tests. */
-export const REDACTION_RULES: readonly Pick<SecretRule, 'what'>[] = [
-  ...SECRET_RULES,
-  { what: 'base64 docker auths and ECR tokens without a label (decoding to user:password or to JSON with a password, token or auth)' },
-];
-
-/** Shorter base64 cannot hold a credential worth finding without a label. */
+/** Shorter base64 cannot hold a credential worth finding without a label; longer is data (ECR tokens are ~2 KB). */
 const MIN_ENCODED = 16;
+const MAX_ENCODED = 16 * 1024;
 
 function isBase64Char(c: number): boolean {
   // A-Z a-z 0-9 + / and the URL-safe - _
@@ -142,7 +142,7 @@ function maskEncodedCredentials(text: string, removed: string[] | undefined): st
     while (j < n && isBase64Char(text.charCodeAt(j))) j += 1;
     let end = j;
     while (end < n && end - j < 2 && text.charCodeAt(end) === 61 /* = */) end += 1;
-    if (j - i >= MIN_ENCODED && (end >= n || !isBase64Char(text.charCodeAt(end))) && text.charCodeAt(end) !== 61) {
+    if (j - i >= MIN_ENCODED && j - i <= MAX_ENCODED && (end >= n || !isBase64Char(text.charCodeAt(end))) && text.charCodeAt(end) !== 61) {
       const candidate = text.slice(i, end);
       if (decodesToCredential(candidate)) {
         removed?.push(candidate);
@@ -245,8 +245,15 @@ function maskPieces(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Redacts first, then cuts: a secret cut in half no longer matches its pattern and would leak its head. */
+/** Longer than any secret: what lies this far past the cut cannot reach into what is kept. */
+const CUT_MARGIN = 16 * 1024;
+
+/**
+ * Redacts first, then cuts: a secret cut in half no longer matches its pattern and would leak its head. Only
+ * the part that can reach the kept text is redacted, so a 1 MiB line costs no more than a short one.
+ */
 export function redactAndCut(text: string, max: number, ellipsis = '…'): string {
-  const clean = redact(text);
-  return clean.length > max ? clean.slice(0, Math.max(0, max - ellipsis.length)) + ellipsis : clean;
+  const precut = text.length > max + CUT_MARGIN;
+  const clean = redact(precut ? text.slice(0, max + CUT_MARGIN) : text);
+  return precut || clean.length > max ? clean.slice(0, Math.max(0, max - ellipsis.length)) + ellipsis : clean;
 }

@@ -159,3 +159,27 @@ describe('redactFields with the line', () => {
     expect(redactFields({ httpStatus: 401, isEcr: true, image: 'ghcr.io/acme/app:1' }, 'password=abcdefghij12345')).toEqual({ httpStatus: 401, isEcr: true, image: 'ghcr.io/acme/app:1' });
   });
 });
+
+describe('redaction of hostile lines', () => {
+  // Each of these once made a rule scan to the end of the line from every position (minutes for 1 MiB).
+  // No time is asserted: a return within the test's timeout is the point.
+  const UNITS = ['login ', 'bearer ', 'eyJa.eyJa.', 'IQoJb3JpZ2lu', 'pass', 'x', 'https://a:', 'https://a:b', '"password":"', '\\"password\\":\\"', 'authorization: ', 'Authorization: Basic ', 'password=', 'AKIAAAAAAAAAAAAAAAAA ', 'token:', 'Basic ', 'ghp_', '-----BEGIN RSA PRIVATE KEY-----', '%22password%22%3A%22', 'secret key '];
+  it.each(UNITS)('a 256 KiB line of %j', (unit) => {
+    const line = unit.repeat(Math.ceil((256 * 1024) / unit.length));
+    expect(typeof redact(line + ' password=abc')).toBe('string');
+    expect(redact('x'.repeat(256 * 1024) + ' password=abcdef123')).toMatch(/password=\[REDACTED\]$/);
+  });
+
+  it('a URL password that holds an @ is masked whole', () => {
+    expect(redact('https://deploy:p@ss@registry.example.com/v2/')).toBe('https://deploy:[REDACTED]@registry.example.com/v2/');
+  });
+
+  it('redactAndCut redacts only what can reach the kept part, and still masks a secret across the cut', async () => {
+    const { redactAndCut } = await import('../src/redact.js');
+    const secret = 'password=Zq8wLr2pXy7Kd4mN';
+    const cut = redactAndCut('y'.repeat(90) + secret + 'z'.repeat(2 << 20), 100);
+    expect(cut).toHaveLength(100);
+    expect(cut).not.toMatch(/Zq8wLr|password=Zq/);
+    expect(cut.endsWith('…')).toBe(true);
+  });
+});
