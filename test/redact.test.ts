@@ -90,6 +90,17 @@ describe('what reaches standard output', () => {
     expect(e.stdout).not.toContain('hunter2pass');
   });
 
+  it('classify --format json redacts fields.detail (a GitHub token a rule captured, issue 10)', async () => {
+    const { runCli } = await import('./helpers/cli.js');
+    const token = 'ghp_R8x2Qm4Vt7Lp0Zs9Kc3Jw6Ny1Hb5Fd2Ge8Ua';
+    const line = `Error response from daemon: pull access denied for ghcr.io/acme/app, repository does not exist or may require 'docker login': denied: ${token} is not a valid token`;
+    const c = await runCli(['classify', '--format', 'json'], { input: line });
+    const out = JSON.parse(c.stdout) as { category: string; fields: { detail?: string } };
+    expect(out.category).toBe('registry_auth_denied');
+    expect(out.fields.detail).toMatch(/^denied: ghp_\[REDACTED\]/);
+    expect(c.stdout).not.toContain(token.slice(4));
+  });
+
   it('redacts before cutting, so half a secret never survives', async () => {
     const { redactAndCut } = await import('../src/redact.js');
     const text = 'x'.repeat(90) + ' AKIAIOSFODNN7EXAMPLE and more';
