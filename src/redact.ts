@@ -16,7 +16,7 @@ const SEP = String.raw`(?:[:=]|%3[aAdD])`;
  * An unquoted value: up to whitespace, a quote, an escape (`\n`, `\"`) or the next `&name=` query parameter.
  * An escaped backslash and Go's `\u00XX` escapes stay inside (a password may hold `\`, `&`, `<`).
  */
-const BARE = String.raw`(?:[^\s"'\\&]|\\\\|\\u00(?!26[\w.-]+=)[0-9a-fA-F]{2}|&(?![\w.-]+=))+`;
+const BARE = String.raw`(?:[^\s"'\\&]|\\(?:\\|u00(?!26[\w.-]{1,64}=)[0-9a-fA-F]{2})|&(?![\w.-]{1,64}=))+`;
 /** A quoted value: everything up to the same quote (`\k<q>` not preceded by one more backslash). */
 const QUOTED = String.raw`(?<q>${QUOTE})(?<quoted>(?:(?!(?<!\\)\k<q>).)*)`;
 /** After `name: ` a value must look like a secret (8+ characters, a digit): `token: unexpected status` is prose. */
@@ -43,7 +43,7 @@ interface SecretRule {
 const SECRET_RULES: readonly SecretRule[] = [
   {
     what: 'PEM private key blocks (RSA, EC, OpenSSH, PKCS#8, encrypted), with real, escaped or URL-encoded newlines and spaces; to the END line, or to the end of the text when it was cut',
-    re: /(?<pre>-----BEGIN(?:[ +]|%20)(?:[A-Z0-9]+(?:[ +]|%20))*PRIVATE(?:[ +]|%20)KEY-----)(?<secret>[\s\S]*?)(?<post>-----END(?:[ +]|%20)(?:[A-Z0-9]+(?:[ +]|%20))*PRIVATE(?:[ +]|%20)KEY-----|$)/g,
+    re: /(?<pre>-----BEGIN(?:[ +]|%20)(?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED)(?:[ +]|%20))?PRIVATE(?:[ +]|%20)KEY-----)(?<secret>[\s\S]*?)(?<post>-----END(?:[ +]|%20)(?:(?:RSA|EC|DSA|OPENSSH|ENCRYPTED)(?:[ +]|%20))?PRIVATE(?:[ +]|%20)KEY-----|$)/g,
   },
   {
     what: 'a secret access key in an unlabelled credentials triple (Go %v of a credentials value): 40 characters after an access key id',
@@ -67,7 +67,7 @@ const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     what: 'secret access keys after a label in prose (`secret key XXXX`): 40 characters',
-    re: new RegExp(String.raw`(?<pre>(?:aws_?)?secret[_\s-]?(?:access[_\s-]?)?key(?:_?id)?${QUOTE}?\s*(?:[:=]|\s)\s*${QUOTE}?)(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])`, 'gi'),
+    re: new RegExp(String.raw`(?<pre>(?:aws_?)?secret[_\s-]?(?:access[_\s-]?)?key(?:_?id)?${QUOTE}?(?:\s*[:=]|\s)\s*${QUOTE}?)(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])`, 'gi'),
   },
   {
     what:
@@ -113,6 +113,11 @@ const SECRET_RULES: readonly SecretRule[] = [
     re: /(?<pre>(?<![A-Za-z])bearer\s+)(?!realm\b|\[REDACTED)(?<secret>[A-Za-z0-9._~+/-]{16,}=*)/gi,
   },
 ];
+
+/** The table's regexes, for the tests that hold them to the rule-safety checks (classify/redos.ts, stress.ts). */
+export function redactionPatterns(): RegExp[] {
+  return SECRET_RULES.map((r) => r.re);
+}
 
 /** Shorter base64 cannot hold a credential worth finding without a label; longer is data (ECR tokens are ~2 KB). */
 const MIN_ENCODED = 16;

@@ -16,7 +16,7 @@ interface Frame {
 }
 
 /** Returns a reason when the pattern has a nested unbounded quantifier, or undefined when it is safe. */
-export function findNestedQuantifier(source: string): string | undefined {
+export function findNestedQuantifier(source: string, flags = ''): string | undefined {
   const stack: Frame[] = [{ unbounded: false, alternation: false }];
   // What the last atom was, so a following quantifier knows what it repeats.
   let lastAtom: { kind: 'char' } | { kind: 'group'; frame: Frame; start: number } | undefined;
@@ -62,7 +62,7 @@ export function findNestedQuantifier(source: string): string | undefined {
         if (lastAtom?.kind === 'group' && (lastAtom.frame.unbounded || lastAtom.frame.alternation)) {
           const what = lastAtom.frame.unbounded ? 'repeats a group that itself repeats without bound' : 'repeats an alternation without bound';
           // A repeated alternation is only dangerous when its branches can overlap; we cannot prove they do not.
-          if (lastAtom.frame.unbounded || alternationMayOverlap(source.slice(lastAtom.start, i))) {
+          if (lastAtom.frame.unbounded || alternationMayOverlap(source.slice(lastAtom.start, i), flags)) {
             return `quantifier at offset ${i} ${what} (catastrophic backtracking): rewrite it without the nesting`;
           }
         }
@@ -100,16 +100,21 @@ function readQuantifier(source: string, i: number): { length: number; unbounded:
   return undefined;
 }
 
-/** Branches that all start with distinct literal characters cannot overlap; anything else might. */
-function alternationMayOverlap(group: string): boolean {
-  const body = group.replace(/^\((\?:|\?<[^>]+>)?/, '');
-  const branches = body.split('|');
-  const firsts = new Set<string>();
-  for (const b of branches) {
-    const f = b[0];
-    if (f === undefined || /[\\[(.]/.test(f)) return true;
-    if (firsts.has(f)) return true;
-    firsts.add(f);
+/**
+ * Branches whose first characters cannot be the same cannot overlap (`(?:[^\\&]|\\\\|&x)*`); a branch that
+ * starts with something other than one character (a group, an optional part, nothing) might.
+ */
+function alternationMayOverlap(group: string, flags: string): boolean {
+  const node = parseRegex(group)[0]?.[0];
+  if (node?.t !== 'group') return true;
+  const firsts: Array<readonly boolean[]> = [];
+  for (const alt of node.alts) {
+    const first = alt[0];
+    const atom = first?.t === 'char' ? first : first?.t === 'quant' && first.min > 0 && first.node.t === 'char' ? first.node : undefined;
+    if (!atom) return true;
+    const set = charSet(atom, flags);
+    if (firsts.some((other) => other.some((c, k) => c && set[k]))) return true;
+    firsts.push(set);
   }
   return false;
 }
@@ -175,5 +180,5 @@ function singleCharRepeat(n: RegexNode): { node: Extract<RegexNode, { t: 'char' 
 
 /** Every static backtracking check: nested unbounded repeats, then adjacent overlapping ones. */
 export function findBacktrackingRisk(source: string, flags = ''): string | undefined {
-  return findNestedQuantifier(source) ?? findAdjacentOverlap(source, flags);
+  return findNestedQuantifier(source, flags) ?? findAdjacentOverlap(source, flags);
 }

@@ -139,9 +139,9 @@ function timeOnce(regexes: readonly RegExp[], input: string): number {
 /**
  * Time for the regexes on the attack at MAX_MATCH_CHARS, measured at growing lengths. Each next length is
  * chosen so that even exponential growth, as measured so far, keeps the next run within the limit; when the
- * limit is already near on a line far shorter than MAX_MATCH_CHARS, or the time grows as a high power of the
- * length, the rule is reported with a projection instead of being run for minutes. A projection is confirmed
- * on repeated runs first: one pause of the machine must not fail a rule.
+ * limit is already near on a line far shorter than MAX_MATCH_CHARS, the rule is reported with a projection
+ * instead of being run for minutes. A projection is confirmed on repeated runs first: one pause of the machine
+ * must not fail a rule.
  */
 function measure(regexes: readonly RegExp[], attack: Attack, limitMs: number): { ms: number; length: number; projected: boolean } {
   const best = (length: number): number => {
@@ -166,7 +166,8 @@ function measure(regexes: readonly RegExp[], attack: Attack, limitMs: number): {
     // Doubling while the time is noise; carefully once it is measurable and its growth is not yet known.
     let next = ms < NOISE_MS ? length * 2 : Math.ceil(length * 1.25);
     if (prev && ms >= NOISE_MS && ms > prev.ms) {
-      const projected = holds(prev, here, (a, b) => (b.ms >= 2 && exponentOf(a, b) > 2.5 && projectedAt(a, b, MAX_MATCH_CHARS) > 100 * limitMs ? projectedAt(a, b, MAX_MATCH_CHARS) : undefined)) ?? holds(prev, here, (a, b) => (allowedAfter(a, b, limitMs) < b.length * 1.05 ? projectedAt(a, b, MAX_MATCH_CHARS) : undefined));
+      // Near the limit already, on a line far shorter than MAX_MATCH_CHARS, and still growing.
+      const projected = holds(prev, here, (a, b) => (allowedAfter(a, b, limitMs) < b.length * 1.05 ? projectedAt(a, b, MAX_MATCH_CHARS) : undefined));
       if (projected !== undefined && projected > limitMs) return { ms: projected, length: MAX_MATCH_CHARS, projected: true };
       next = Math.min(length * 2, Math.max(length + 1, Math.floor(allowedAfter(prev, here, limitMs))));
     }
