@@ -2,9 +2,11 @@
 // so a host needs only `node` to run it. Used by `prepare` (the bin in a checkout) and `npm run build`.
 import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
+import { kernelDefine } from './wasm.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -35,7 +37,41 @@ function preparse(files) {
   return out;
 }
 
+/**
+ * Runs every check on the shipped rules (shapes, regexes, every example and counterexample) with the code the
+ * bundle itself runs (src/classify/compile.ts), so that the bundle can skip the examples for its embedded copy at
+ * each start: they were most of the start-up's rule loading. Rules that fail are embedded unverified and the
+ * bundle reports them at start, as before.
+ */
+async function verifiedAtBuild(patterns, define) {
+  if (Object.values(patterns).some((e) => e.doc === undefined)) return false;
+  const out = await build({
+    entryPoints: [path.join(root, 'src/classify/compile.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20.19',
+    define,
+    logLevel: 'warning',
+    write: false,
+  });
+  const tmp = path.join(os.tmpdir(), `ecs-triage-verify-${process.pid}-${Date.now()}.mjs`);
+  await writeFile(tmp, out.outputFiles[0].contents);
+  try {
+    const { compileParsed } = await import(pathToFileURL(tmp).href);
+    compileParsed(Object.entries(patterns).map(([name, e]) => ({ name: `embedded:${name}`, doc: e.doc })));
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
 const started = Date.now();
+// The byte search's WebAssembly (src/search/kernel.wat, under 1 KiB) goes into both bundles as base64.
+const kernel = await kernelDefine();
+const patterns = preparse(await embeddedPatterns());
 // The scan worker thread runs from its own small bundle, embedded as a string: a thread that loaded the
 // whole CLI would cost ~30 MB; this one a few.
 const worker = await build({
@@ -48,6 +84,7 @@ const worker = await build({
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
+  define: kernel,
   write: false,
 });
 const result = await build({
@@ -63,9 +100,11 @@ const result = await build({
   },
   define: {
     __ECS_TRIAGE_VERSION__: JSON.stringify(pkg.version),
-    __EMBEDDED_PATTERNS__: JSON.stringify(preparse(await embeddedPatterns())),
+    __EMBEDDED_PATTERNS__: JSON.stringify(patterns),
+    __EMBEDDED_PATTERNS_VERIFIED__: JSON.stringify(await verifiedAtBuild(patterns, kernel)),
     __EMBEDDED_QUERIES__: JSON.stringify(await embeddedPatterns('queries')),
     __SCAN_WORKER_SOURCE__: JSON.stringify(worker.outputFiles[0].text),
+    ...kernel,
   },
   legalComments: 'none',
   // Start-up is mostly V8 compiling this one large module; whitespace and syntax minification cut that by about a

@@ -1,8 +1,9 @@
 // Durable positions. One versioned JSON state file in the state directory, written atomically
 // (temp file, fsync, rename, fsync of the directory) and read temp-first, as Vector's checkpointer does:
 // a temp file that parses completely is newer than the stable one (the crash came before the rename).
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { tempPathOf, writeFileAtomic } from './base/atomic-write.js';
 import { errorMessage, TriageError } from './errors.js';
 import type { Logger } from './log.js';
 
@@ -31,15 +32,25 @@ export interface CheckRecord {
   category?: string;
 }
 
+/** The journal's entry: `since`, without a cursor, is where the journal starts; with one, the time of that entry (used if the cursor is refused). */
+export interface JournalCheckpoint {
+  cursor?: string;
+  since?: number;
+}
+
+/**
+ * The state file: an envelope with one entry per daemon source, under the source's `stateKey` (`files`,
+ * `journal`, `checks` — host-check states, so a restart neither repeats a report nor forgets to say
+ * "resolved" — and whatever later sources add). Each source validates its own entry.
+ */
 export interface DaemonState {
   version: typeof STATE_VERSION;
   createdAt: string;
   writtenAt?: string;
   files: FileCheckpoint[];
-  /** `since`: without a cursor, where the journal starts; with one, the time of that entry (used if the cursor is refused). */
-  journal?: { cursor?: string; since?: number };
-  /** Host-check states, so a restart neither repeats a report nor forgets to say "resolved". */
+  journal?: JournalCheckpoint;
   checks?: Record<string, CheckRecord>;
+  [stateKey: string]: unknown;
 }
 
 export class StateWriteError extends TriageError {
@@ -57,23 +68,26 @@ export function emptyState(now = new Date()): DaemonState {
   return { version: STATE_VERSION, createdAt: now.toISOString(), files: [] };
 }
 
-function validState(v: unknown): v is DaemonState {
-  if (v === null || typeof v !== 'object') return false;
-  const s = v as Partial<DaemonState>;
-  if (s.version !== STATE_VERSION || !Array.isArray(s.files)) return false;
-  return s.files.every(
-    (f) =>
-      f !== null &&
-      typeof f === 'object' &&
-      typeof f.path === 'string' &&
-      typeof f.dev === 'string' &&
-      typeof f.ino === 'string' &&
-      typeof f.fp === 'string' &&
-      Number.isInteger(f.fpLen) &&
-      Number.isInteger(f.offset) &&
-      f.offset >= 0,
+export function validFileCheckpoints(v: unknown): v is FileCheckpoint[] {
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (f: Partial<FileCheckpoint> | null) =>
+        f !== null &&
+        typeof f === 'object' &&
+        typeof f.path === 'string' &&
+        typeof f.dev === 'string' &&
+        typeof f.ino === 'string' &&
+        typeof f.fp === 'string' &&
+        Number.isInteger(f.fpLen) &&
+        Number.isInteger(f.offset) &&
+        f.offset! >= 0
+    )
   );
 }
+
+/** Checks one entry of the state file; an entry that is present must be valid. */
+export type EntryValidator = (entry: unknown) => boolean;
 
 export interface LoadResult {
   state: DaemonState;
@@ -89,9 +103,11 @@ export class CheckpointStore {
   constructor(
     readonly dir: string,
     private readonly log: Logger,
+    /** Validators by state key; `files` is always checked. */
+    private readonly validators: Readonly<Record<string, EntryValidator>> = {},
   ) {
     this.file = path.join(dir, STATE_FILE);
-    this.tmp = this.file + '.tmp';
+    this.tmp = tempPathOf(this.file);
   }
 
   async load(): Promise<LoadResult> {
@@ -128,34 +144,25 @@ export class CheckpointStore {
     }
     try {
       const parsed: unknown = JSON.parse(text);
-      if (validState(parsed)) return { exists: true, state: parsed };
+      if (this.valid(parsed)) return { exists: true, state: parsed };
       return { exists: true, problem: `not a version ${STATE_VERSION} state file` };
     } catch (err) {
       return { exists: true, problem: `not valid JSON (${errorMessage(err)})` };
     }
   }
 
+  private valid(v: unknown): v is DaemonState {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+    const s = v as Record<string, unknown>;
+    if (s.version !== STATE_VERSION || !validFileCheckpoints(s.files)) return false;
+    return Object.entries(this.validators).every(([key, ok]) => s[key] === undefined || ok(s[key]));
+  }
+
   /** Atomic write. Throws StateWriteError (e.g. ENOSPC); the caller keeps the state in memory and retries. */
   async save(state: DaemonState): Promise<void> {
     const body = JSON.stringify({ ...state, writtenAt: new Date().toISOString() }) + '\n';
     try {
-      await mkdir(this.dir, { recursive: true });
-      const fh = await open(this.tmp, 'w', 0o600);
-      try {
-        await fh.writeFile(body);
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(this.tmp, this.file);
-      const dh = await open(this.dir, 'r');
-      try {
-        await dh.sync();
-      } catch {
-        /* some filesystems refuse fsync on a directory; the rename is still atomic */
-      } finally {
-        await dh.close();
-      }
+      await writeFileAtomic(this.file, body, { mkdir: true });
     } catch (err) {
       throw new StateWriteError(this.file, err);
     }

@@ -2,9 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { EXIT, type CommandIO } from './commands/command.js';
-import { TriageError } from './errors.js';
+import { fsReason, TriageError } from './errors.js';
 import { VERSION } from './version.js';
 import { isMainThread } from 'node:worker_threads';
+import { processEnv } from './env.js';
 
 export function buildProgram(io: CommandIO, exit: { code: number }): Command {
   const program = new Command();
@@ -52,6 +53,12 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
       if (err.hint) io.stderr.write(`hint: ${err.hint}\n`);
       return err.exitCode;
     }
+    const sys = err as NodeJS.ErrnoException;
+    if (sys?.code && sys.path) {
+      // A file the command could not read or write: the path and the reason say it all; a stack would not.
+      io.stderr.write(`ecs-triage: ${sys.path}: ${fsReason(err)}\n`);
+      return EXIT.usage;
+    }
     io.stderr.write(`ecs-triage: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT.usage;
   }
@@ -60,7 +67,7 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
 // Run when executed directly (node dist/ecs-triage.mjs, or the bin).
 const invokedDirectly = isMainThread && process.argv[1] !== undefined && /(?:cli\.[cm]?[jt]s|ecs-triage(?:\.mjs)?)$/.test(process.argv[1]);
 if (invokedDirectly) {
-  if (process.env.ECS_TRIAGE_RUSAGE) {
+  if (processEnv().ECS_TRIAGE_RUSAGE) {
     // For the benchmark: the peak RSS the kernel saw, written where the report is not.
     process.on('exit', () => process.stderr.write(`rusage ${JSON.stringify({ ...process.resourceUsage(), memory: process.memoryUsage() })}\n`));
   }

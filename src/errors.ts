@@ -66,15 +66,6 @@ export class RuleSetError extends TriageError {
   }
 }
 
-/** A log source could not be read. Never fatal for a whole scan: it becomes a reported problem. */
-export class SourceError extends TriageError {
-  readonly file: string;
-  constructor(file: string, message: string, details: ErrorDetails = {}) {
-    super(`${file}: ${message}`, { code: 'ESOURCE', ...details });
-    this.file = file;
-  }
-}
-
 /** An AWS call failed after retries. */
 export class AwsError extends TriageError {
   readonly operation: string;
@@ -82,6 +73,14 @@ export class AwsError extends TriageError {
     super(`${operation}: ${message}`, { code: 'EAWS', ...details });
     this.operation = operation;
   }
+}
+
+/** The reason of a file-system error without Node's `, open '/path'` tail: `EACCES: permission denied`. */
+export function fsReason(err: unknown): string {
+  const msg = errorMessage(err);
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const cut = msg.indexOf(', ');
+  return code && msg.startsWith(code) && cut > 0 ? msg.slice(0, cut) : msg;
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,8 +1,9 @@
 // Finding → TriageEvent (schema v1, see README "Event schema"). Ids are deterministic: derived from where
 // the occurrence was read (file identity + offset, or journal cursor), so an event re-sent after a crash
-// carries the same id as the first copy and duplicates can be recognised downstream.
+// carries the same id as the first copy and duplicates can be recognised downstream. This is where an event's
+// text is redacted (the redaction seam: src/redacted.ts); sinks take it as it is.
 import { createHash } from 'node:crypto';
-import { redact, redactAndCut, redactFields } from './redact.js';
+import { findingRedaction, redacted, redactedCut } from './redacted.js';
 import type { Fields, Finding, TriageEvent } from './types.js';
 
 /** Lines longer than this are shortened in events (the whole line stays in the host's log). */
@@ -31,8 +32,9 @@ export interface EventMeta {
 }
 
 export function toEvent(f: Finding, meta: EventMeta): TriageEvent {
-  const line = redactAndCut(f.line, EVENT_LINE_MAX + 1);
-  const fields = redactFields(f.fields);
+  const line = redactedCut(f.line, EVENT_LINE_MAX + 1);
+  const r = findingRedaction(f);
+  const fields = { ...r.fields };
   if (meta.truncated) fields.lineTruncated = true;
   const ev: TriageEvent = {
     schema: 1,
@@ -41,17 +43,17 @@ export function toEvent(f: Finding, meta: EventMeta): TriageEvent {
     category: f.category,
     severity: meta.kind === 'resolved' ? 'info' : f.severity,
     ruleId: f.ruleId,
-    title: f.title,
+    title: r.text(f.title),
     count: meta.count,
     firstSeen: new Date(meta.firstSeen).toISOString(),
     lastSeen: new Date(meta.lastSeen).toISOString(),
     source: f.source,
-    message: redact((meta.kind === 'resolved' ? 'Resolved: ' : '') + f.title + describe(f.fields)),
+    message: r.text((meta.kind === 'resolved' ? 'Resolved: ' : '') + f.title + describe(f.fields)),
     fields,
   };
-  if (f.origin?.file) ev.file = f.origin.file;
+  if (f.origin?.file) ev.file = redacted(f.origin.file);
   if (line) ev.line = line;
   const hint = f.remediation[0];
-  if (hint && meta.kind !== 'resolved') ev.hint = redact(hint);
+  if (hint && meta.kind !== 'resolved') ev.hint = r.text(hint);
   return ev;
 }

@@ -1,6 +1,8 @@
 // The host filesystem being read. `--root` lets the same code read a live host ("/"), a fixture, or an
 // unpacked log bundle: every host path goes through hostPath().
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { UsageError } from './errors.js';
 
 export interface Host {
   /** Absolute path of the host's `/`. */
@@ -25,4 +27,11 @@ export function displayPath(host: Host, p: string): string {
   if (host.live) return p;
   const rel = path.relative(host.root, p);
   return rel.startsWith('..') ? p : '/' + rel.split(path.sep).join('/');
+}
+
+/** The host root named by `--root`, refused unless it is a directory: a mistyped root must not look like an empty host. */
+export async function requireHostRoot(root: string): Promise<Host> {
+  const isDir = await stat(root).then((st) => st.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`--root ${root}: no such directory`, { hint: "pass the directory that stands for the host's / (default /)" });
+  return makeHost(root);
 }

@@ -1,5 +1,6 @@
 // The tool's own diagnostics: logfmt lines on stderr (the journal captures them under systemd).
 // Events never go here; they go to sinks.
+import { processEnv } from './env.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -18,7 +19,7 @@ function quote(v: unknown): string {
 
 export function createLogger(
   stream: NodeJS.WritableStream = process.stderr,
-  level: LogLevel = (process.env.ECS_TRIAGE_LOG_LEVEL as LogLevel | undefined) ?? 'info',
+  level: LogLevel = (processEnv().ECS_TRIAGE_LOG_LEVEL as LogLevel | undefined) ?? 'info',
 ): Logger {
   const min = ORDER[level] ?? ORDER.info;
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {

@@ -1,8 +1,9 @@
 // The classify step shared by `scan` and `watch`: a raw line becomes a record, the record a finding.
 // Sources before it and the aggregator and sinks after it differ between the two commands; this does not.
-import { foldAscii } from './classify/literal.js';
+import type { Literal } from './classify/literal.js';
 import type { RuleSet } from './classify/ruleset.js';
 import { parseLine, type FormatName } from './formats/index.js';
+import { LiteralSearch } from './search/literals.js';
 import type { Finding, LogRecord, Origin, RecordSource } from './types.js';
 
 export interface LineContext {
@@ -20,19 +21,22 @@ export function classifyRecord(rules: RuleSet, rec: LogRecord, since?: number): 
   return rules.classify(rec);
 }
 
-export class LineClassifier {
-  constructor(readonly rules: RuleSet) {}
+/** The rules' literals and the journal's byte-array marker: what makes a raw line worth parsing. */
+export function nominatingSearch(rules: RuleSet, journal: boolean, extra: readonly Literal[] = []): LiteralSearch {
+  if (!journal && extra.length === 0) return rules.search;
+  return new LiteralSearch([...rules.literals, ...extra, ...(journal ? [{ text: JOURNAL_BYTE_MESSAGE, fold: false }] : [])]);
+}
 
-  /** Quick test on the raw text: can any rule match this line at all? */
+export class LineClassifier {
+  private readonly search: LiteralSearch;
+
+  constructor(readonly rules: RuleSet) {
+    this.search = nominatingSearch(rules, true);
+  }
+
+  /** Quick test on the raw text: can any rule match this line at all? One pass, whatever the number of literals. */
   mayMatch(text: string): boolean {
-    let folded: string | undefined;
-    for (const lit of this.rules.literals) {
-      if (lit.fold) {
-        folded ??= foldAscii(text);
-        if (folded.includes(lit.text)) return true;
-      } else if (text.includes(lit.text)) return true;
-    }
-    return text.includes(JOURNAL_BYTE_MESSAGE);
+    return this.search.test(text);
   }
 
   /** Parse and classify one raw line; `since` leaves out lines with an earlier timestamp of their own. */

@@ -55,6 +55,11 @@ const SECRET_RULES: readonly SecretRule[] = [
     re: new RegExp(String.raw`(?<pre>(?<![a-z0-9+.-])[a-z][a-z0-9+.-]{0,31}:\/\/[^\s:/@"'\\]{0,256}:)(?!\[REDACTED)(?<secret>[^\s/"'\\]{1,1024})(?<post>@)`, 'gi'),
   },
   {
+    what: 'passwords in image references and proxies written without a scheme (user:password@registry.example.com/…)',
+    // Only before a host name with a dot and then a path: `name:tag@sha256:…` is a digest, `mailto:a@b.c` no URL.
+    re: /(?<pre>(?<![\w.~%+:/-])[\w.~%+-]{1,64}:)(?!\[REDACTED)(?<secret>[^\s@/:"'\\]{1,256})(?<post>@[\w-]{1,63}(?:\.[\w-]{1,63})+(?::\d{1,5})?\/)/g,
+  },
+  {
     what: 'Authorization and Proxy-Authorization values (the scheme is kept; SigV4 headers keep their structure)',
     re: new RegExp(
       String.raw`(?<pre>authorization(?<kq>${QUOTE})?\s*${SEP}(?<gap>\s*)\[?(?<vq>${QUOTE})?(?:(?<scheme>basic|bearer|token|jwt|digest|negotiate|ntlm|aws4-hmac-sha256)\s+)?)(?!\[REDACTED)(?<secret>[^\s"'\\,}\]]+)`,
@@ -101,7 +106,7 @@ const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     what: 'JSON Web Tokens (registry bearer tokens, OIDC tokens)',
-    re: /(?<secret>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)/g,
+    re: /(?<secret>eyJ(?<![A-Za-z0-9_-]{32}eyJ)[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)/g,
   },
   {
     what: '`Basic` credentials without a header name, when they decode to user:password',
@@ -162,7 +167,7 @@ function maskEncodedCredentials(text: string, removed: string[] | undefined): st
 
 // A text without one of these (case-insensitive) can only hold an encoded credential; most log lines hold none.
 const GATE =
-  /AKIA|ASIA|ABIA|ACCA|IQoJb3JpZ2lu|AgoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|secret|token|auth|pass|pwd|signature|api.?key|private|login|gh[pousr]_|github_pat_|dckr_|glpat-|eyJ|basic|bearer|:\/\/[^\s/@]*:/i;
+  /AKIA|ASIA|ABIA|ACCA|IQoJb3JpZ2lu|AgoJb3JpZ2lu|FwoGZXIvYXdz|FQoGZXIvYXdz|AQoDYXdz|secret|token|auth|pass|pwd|signature|api.?key|private|login|gh[pousr]_|github_pat_|dckr_|glpat-|eyJ|basic|bearer|:\/\/[^\s/@]*:|(?<=[^\s@/])@[\w-]{1,63}\./i;
 
 function decodesToCredential(b64: string): boolean {
   // Node's base64 decoder takes the URL-safe alphabet too.
@@ -218,12 +223,53 @@ export function redact(text: string): string {
  * was cut in the middle) is masked too.
  */
 export function redactFields<T extends Record<string, unknown>>(fields: T, line?: string): T {
+  return lineRedaction(line, fields).fields;
+}
+
+/** The texts made from one line: its fields, and texts that repeat their values. */
+export interface LineRedaction<T> {
+  /** Every string field redacted, and masked where it holds a piece of a secret of the line. */
+  fields: T;
+  /**
+   * A text built from the line's fields (a remediation step filled from a template, an event's message):
+   * redacted, with each field value the line's secrets made the fields mask replaced by its masked form,
+   * wherever in the text it was copied, and the head or tail of a secret masked.
+   */
+  text(t: string): string;
+}
+
+/**
+ * Redaction for one line's fields and the texts built from them. The line is searched once for the secrets it
+ * holds; without a line, fields and texts are redacted on their own.
+ */
+export function lineRedaction<T extends Record<string, unknown>>(line: string | undefined, fields: T): LineRedaction<T> {
   const found: string[] = [];
   if (line !== undefined) redactCollecting(line, found);
   const secrets = found.filter((s) => s.length >= MIN_OVERLAP);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = typeof v === 'string' ? maskPieces(redact(v), secrets) : v;
-  return out as T;
+  // Raw field value → its masked form, for the values redaction changed: a text that copied the raw value
+  // (a filled template) gets the masked one, even where the value sits mid-sentence.
+  const changed = new Map<string, string>();
+  for (const [k, v] of Object.entries(fields)) {
+    if (typeof v !== 'string') {
+      out[k] = v;
+      continue;
+    }
+    const masked = secrets.length > 0 ? maskPieces(redact(v), secrets) : redact(v);
+    if (masked !== v && v !== '') changed.set(v, masked);
+    out[k] = masked;
+  }
+  // Longest first: a value that contains another is replaced whole.
+  const swaps = [...changed].sort((a, b) => b[0].length - a[0].length);
+  return {
+    fields: out as T,
+    text(t: string): string {
+      let raw = t;
+      for (const [v, masked] of swaps) if (raw.includes(v)) raw = raw.split(v).join(masked);
+      const clean = redact(raw);
+      return secrets.length > 0 ? maskPieces(clean, secrets) : clean;
+    },
+  };
 }
 
 /** Shorter shared runs could be chance (a `:443` in a URL and in a password). */

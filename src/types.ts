@@ -98,6 +98,15 @@ export interface LogRecord {
 /** Fields extracted by a rule's named groups, then parsed (image references split, ARNs read). */
 export type Fields = Record<string, string | number | boolean>;
 
+declare const REDACTED: unique symbol;
+/**
+ * Text that went through redaction. Only the constructors in src/redacted.ts make it; every text field of
+ * what leaves the host (TriageEvent, ReportFinding) has this type, so skipping redaction does not compile.
+ */
+export type Redacted = string & { readonly [REDACTED]: true };
+/** Fields with every text value redacted. */
+export type RedactedFields = Record<string, Redacted | number | boolean>;
+
 /** A classified line or a host-check result. */
 export interface Finding {
   ruleId: string;
@@ -112,8 +121,10 @@ export interface Finding {
   alternatives?: readonly string[];
   /** Documentation pages for this cause. Shared with the rule. */
   docs?: readonly string[];
-  /** The wrapped inner cause, e.g. what made a ResourceInitializationError. */
+  /** The wrapped inner cause, e.g. what made a ResourceInitializationError (README "Precedence"). */
   secondary?: { category: Category; ruleId: string; title: string };
+  /** The wrapper this cause was found inside, when the cause is the finding (a logger failure inside ResourceInitializationError). */
+  wrapper?: { category: Category; ruleId: string; title: string };
   time?: number;
   /** The line's own level, lower-cased, when it states one. */
   level?: string;
@@ -132,17 +143,17 @@ export interface TriageEvent {
   category: Category;
   severity: Severity;
   ruleId: string;
-  title: string;
+  title: Redacted;
   count: number;
   /** ISO-8601 UTC. */
   firstSeen: string;
   lastSeen: string;
   source: string;
-  file?: string;
-  message: string;
-  line?: string;
-  hint?: string;
-  fields: Fields;
+  file?: Redacted;
+  message: Redacted;
+  line?: Redacted;
+  hint?: Redacted;
+  fields: RedactedFields;
 }
 
 export interface SinkHealth {
@@ -166,29 +177,33 @@ export interface Sink {
   health(): SinkHealth;
 }
 
-// ---- The scan report (JSON schema `ecs-triage/scan-report`, version 1; see README) ----
+// ---- Parts of the scan report (its root, ScanReport, is in src/report/schema.ts; see README) ----
 
+/** One cause in the report. Every text is Redacted: it is built in report/collect.ts, where redaction happens. */
 export interface ReportFinding {
   category: Category;
   ruleId: string;
   severity: Severity;
-  title: string;
+  title: Redacted;
   count: number;
   firstSeen?: string;
   lastSeen?: string;
-  images: string[];
-  tasks: string[];
-  containers: string[];
-  registries: string[];
+  images: Redacted[];
+  tasks: Redacted[];
+  containers: Redacted[];
+  registries: Redacted[];
   /** Fields of the representative line. */
-  fields: Fields;
-  example: { file?: string; line?: number; text: string; time?: string };
-  causes: string[];
-  remediation: string[];
+  fields: RedactedFields;
+  example: { file?: Redacted; line?: number; text: Redacted; time?: string };
+  causes: Redacted[];
+  remediation: Redacted[];
   alternatives?: string[];
-  secondary?: { category: Category; ruleId: string; title: string };
+  secondary?: { category: Category; ruleId: string; title: Redacted };
+  wrapper?: { category: Category; ruleId: string; title: Redacted };
+  /** Documentation pages for this cause. */
+  docs?: string[];
   /** Host state that explains the finding (e.g. the filesystem behind `no space left on device`). */
-  context?: string[];
+  context?: Redacted[];
 }
 
 export interface SourceSummary {
@@ -208,20 +223,31 @@ export interface Problem {
   reason: string;
 }
 
-export interface ScanReport {
-  schema: 'ecs-triage/scan-report';
-  schemaVersion: 1;
-  tool: { name: 'ecs-triage'; version: string };
-  generatedAt: string;
-  root: string;
-  since?: string;
-  /** Highest severity among findings, or `ok`. */
-  status: 'ok' | Severity;
-  findings: ReportFinding[];
-  sources: SourceSummary[];
-  problems: Problem[];
-  /** Host checks (disk, inodes, container logs); absent with --no-checks. */
-  checks?: unknown;
+/** One line of `scan --task`'s timeline: a log line about the task, or the host's state. */
+export interface TimelineEntry {
+  /** ISO UTC, when the line has a time of its own. */
+  time?: string;
+  source: RecordSource | 'host-state';
+  /** The line, redacted and cut. */
+  text: Redacted;
+  /** Set when a rule recognised the line. */
+  ruleId?: string;
+  category?: string;
+  file?: string;
+  line?: number;
+}
+
+/** What `scan --task` found: the task, its containers, and the lines about it in time order. */
+export interface TaskTimeline {
+  taskId: string;
+  taskArn?: string;
+  /** Docker ids of its containers. */
+  containers: string[];
+  /** Where the container ids were learned: `agent log`, `agent state`, `container labels`. */
+  learnedFrom: string[];
+  timeline: TimelineEntry[];
+  /** Lines about the task left out (over the timeline's cap, or the summary's size budget). */
+  omitted: number;
 }
 
 /** The compact form (`scan --format summary`) that fits SSM's 24,000-character output limit. */
@@ -241,4 +267,6 @@ export interface ScanSummary {
   }>;
   problems: number;
   truncated?: boolean;
+  /** `scan --task`: the timeline, as much as fits the summary's size budget. */
+  task?: TaskTimeline;
 }

@@ -7,7 +7,7 @@ import { silentLogger } from '../src/log.js';
 import { planResume } from '../src/sources/tail/resume.js';
 import { hashBytes } from '../src/sources/tail/file-identity.js';
 import { Progress, ack } from '../src/daemon/progress.js';
-import { tmp } from './watch-helpers.js';
+import { tmp } from './helpers/index.js';
 
 function cpFor(file: string, offset: number): FileCheckpoint {
   const st = statSync(file, { bigint: true });

@@ -1,14 +1,12 @@
 // `ecs-triage check` as a real process over the fixture hosts and temp roots: text, JSON, thresholds,
 // exit codes, and a permission error seen by an unprivileged user.
 import { describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { HostCheckReport } from '../src/checks/index.js';
-import { ecsLabels, writeContainer } from './checks-helpers.js';
+import { ecsLabels, runCli, writeContainer } from './helpers/index.js';
 
-const CLI = path.resolve('dist/ecs-triage.mjs');
 const HOSTS = path.resolve('fixtures/hosts');
 
 interface Run {
@@ -17,13 +15,9 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], opts: { uid?: number; gid?: number } = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { ...opts, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+async function run(args: string[], opts: { uid?: number; gid?: number } = {}): Promise<Run> {
+  const r = await runCli(args, opts);
+  return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 async function json(args: string[]): Promise<{ code: number; report: HostCheckReport }> {
@@ -105,9 +99,10 @@ describe('ecs-triage check', () => {
   });
 
   it.each([
-    [['--warn-percent', '95', '--error-percent', '90'], /--warn-percent: warn threshold is above the error threshold/],
-    [['--max-log-size', 'lots'], /--max-log-size: not a size/],
-    [['--inode-error-percent', 'x'], /--inode-error-percent: not a number/],
+    [['--warn-percent', '95', '--error-percent', '90'], /--warn-percent: must not be above --error-percent \(90\)/],
+    [['--warn-percent', '95'], /--warn-percent: must not be above checks\.diskErrorPercent \(90\)/],
+    [['--max-log-size', 'lots'], /--max-log-size: expected a size such as 256k, 100m, 1g/],
+    [['--inode-error-percent', 'x'], /--inode-error-percent: expected a percentage/],
     [['--format', 'xml'], /argument 'xml' is invalid/],
     [['--root', '/nonexistent/host'], /--root \/nonexistent\/host: no such directory/],
   ])('usage error %j exits 2', async (args, message) => {

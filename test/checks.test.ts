@@ -7,11 +7,11 @@ import { statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeHost } from '../src/host.js';
-import { ConfigError } from '../src/errors.js';
 import type { ReportFinding } from '../src/types.js';
-import { correlateDiskFull, renderChecksText, resolveThresholds, runHostChecks, type HostCheckReport } from '../src/checks/index.js';
-import { parseDockerSize } from '../src/checks/sizes.js';
-import { containerId, ecsLabels, statfsMount, writeContainer } from './checks-helpers.js';
+import { correlateDiskFull, renderChecksText, runHostChecks, type HostCheckReport } from '../src/checks/index.js';
+import { defaultConfig } from '../src/config.js';
+import { redacted, redactedFields } from '../src/redacted.js';
+import { containerId, ecsLabels, statfsMount, writeContainer } from './helpers/index.js';
 
 let root: string;
 let containers: string;
@@ -40,43 +40,25 @@ function diskFull(fields: Record<string, string> = {}): ReportFinding {
     category: 'disk_full',
     ruleId: 'docker-no-space-left',
     severity: 'error',
-    title: 'No space left on device',
+    title: redacted('No space left on device'),
     count: 3,
     images: [],
     tasks: [],
     containers: [],
     registries: [],
-    fields,
-    example: { text: 'write /var/lib/docker/tmp/GetImageBlob1: no space left on device' },
+    fields: redactedFields(fields),
+    example: { text: redacted('write /var/lib/docker/tmp/GetImageBlob1: no space left on device') },
     causes: [],
     remediation: [],
   };
 }
 
-describe('parseDockerSize', () => {
-  it.each([
-    ['10m', 10 * MiB],
-    ['1g', GiB],
-    ['1.5G', 1.5 * GiB],
-    ['500k', 500 * 1024],
-    ['100', 100],
-    ['20MB', 20 * MiB],
-    ['2gib', 2 * GiB],
-  ])('%s', (text, bytes) => expect(parseDockerSize(text)).toBe(bytes));
-  it.each(['', 'ten', '-1', '1x', '1.2.3m'])('rejects %j', (text) => expect(parseDockerSize(text)).toBeUndefined());
-});
-
-describe('thresholds', () => {
-  it('rejects a warn threshold above the error threshold, naming the key', () => {
-    expect(() => resolveThresholds({ diskWarnPercent: 95, diskErrorPercent: 90 })).toThrow(ConfigError);
-    expect(() => resolveThresholds({ inodeErrorPercent: 120 })).toThrow(/inodeErrorPercent/);
-    expect(() => resolveThresholds({ maxLogFreeShare: 0 })).toThrow(/maxLogFreeShare/);
-  });
-});
+/** The checks as the defaults configure them (src/config/keys.ts). */
+const DEFAULTS = { thresholds: defaultConfig().checks };
 
 describe('filesystems', () => {
   it('measures the real filesystem with statfs and reports it once for all four paths', async () => {
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.filesystems).toHaveLength(1);
     const fs = r.filesystems[0]!;
     expect(fs.figuresFrom).toBe('statfs');
@@ -91,7 +73,7 @@ describe('filesystems', () => {
 
   it('takes figures from the override, one entry per mount, and flags the full data root', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 40), '/var/lib/docker': statfsMount(100, 95) } });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.filesystems.map((f) => [f.mount, f.paths])).toEqual([
       ['/var/lib/docker', ['/var/lib/docker']],
       ['/', ['/var/lib/ecs', '/var/log', '/']],
@@ -107,18 +89,18 @@ describe('filesystems', () => {
 
   it('warns between the thresholds, is critical with no space left, and honours custom thresholds', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 85), '/var/log': statfsMount(1, 100) } });
-    let r = await runHostChecks(makeHost(root));
+    let r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(byRule(r, 'host-disk-pressure').map((f) => [f.fields.path, f.severity])).toEqual([
       ['/var/log', 'critical'],
       ['/', 'warn'],
     ]);
-    r = await runHostChecks(makeHost(root), { thresholds: { diskWarnPercent: 86, diskErrorPercent: 99 } });
+    r = await runHostChecks(makeHost(root), { thresholds: { ...DEFAULTS.thresholds, diskWarnPercent: 86, diskErrorPercent: 99 } });
     expect(byRule(r, 'host-disk-pressure').map((f) => f.fields.path)).toEqual(['/var/log']);
   });
 
   it('explains inodes exhausted while blocks are free', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 35, 1_000_000, 100) } });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(byRule(r, 'host-disk-pressure')).toHaveLength(0);
     const inode = byRule(r, 'host-inode-pressure');
     expect(inode).toHaveLength(1);
@@ -129,19 +111,19 @@ describe('filesystems', () => {
 
   it('maps host paths to mounts with the explicit `paths` table', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 10), '/data': statfsMount(200, 50) }, paths: { '/var/lib/docker': '/data' } });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.filesystems.find((f) => f.mount === '/data')?.paths).toEqual(['/var/lib/docker']);
   });
 
   it('reports bad override entries as skipped and measures those paths for real', async () => {
     await statfsOverride({ mounts: { '/': { bsize: 4096, blocks: 10, bfree: 20, bavail: 0, files: 1, ffree: 1 }, '/var/log': statfsMount(1, 10) } });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.skipped).toContainEqual({ path: '/.ecs-triage/statfs.json: mounts./', reason: 'bfree is larger than blocks' });
     expect(r.filesystems.find((f) => f.mount === '/var/log')?.figuresFrom).toBe('override');
     expect(r.filesystems.find((f) => f.paths.includes('/'))?.figuresFrom).toBe('statfs');
 
     await statfsOverride('{"mounts": {');
-    const r2 = await runHostChecks(makeHost(root));
+    const r2 = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r2.skipped[0]).toMatchObject({ path: '/.ecs-triage/statfs.json', reason: expect.stringMatching(/not valid JSON/) });
     expect(r2.filesystems.every((f) => f.figuresFrom === 'statfs')).toBe(true);
   });
@@ -166,7 +148,7 @@ describe('container logs', () => {
     await writeContainer(containers, { name: 'datadog-agent', image: 'datadog/agent:7', logs: { '': 100 }, logConfig: { Type: 'awslogs', Config: { 'awslogs-group': 'dd' } } });
     await writeContainer(containers, { name: 'old-job', image: 'job:1', running: false, logs: { '': 20_000 } });
 
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.skipped).toEqual([]);
     expect(r.containerCount).toBe(5);
     const web = r.containers.find((c) => c.name?.startsWith('ecs-web'))!;
@@ -207,7 +189,7 @@ describe('container logs', () => {
     const moved = path.join(root, 'data/docker/containers');
     await writeContainer(moved, { name: 'a', logConfig: { Type: 'json-file', Config: {} } });
     await writeContainer(moved, { name: 'b', logConfig: { Type: 'json-file', Config: { 'max-size': '1m' } } });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.dataRoot).toBe('/data/docker');
     expect(r.filesystems[0]!.paths[0]).toBe('/data/docker');
     expect(r.containers.find((c) => c.name === 'a')!.limits).toMatchObject({ maxSize: '50m', maxFile: 3, from: 'daemon.json' });
@@ -223,12 +205,12 @@ describe('container logs', () => {
       logConfig: { Type: 'json-file', Config: { 'max-size': '2g' } },
     });
     await writeContainer(containers, { name: 'quiet', logs: { '': 200 * MiB }, logConfig: { Type: 'json-file', Config: { 'max-size': '1g' } } });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     const over = byRule(r, 'host-container-log-oversize');
     expect(over.map((f) => f.fields.dockerName)).toEqual(['ecs-web-3-chatty-01']);
     expect(over[0]).toMatchObject({ category: 'container_log_oversize', fields: { logBytes: 1.5 * GiB, container: 'chatty' } });
     expect(over[0]!.line).toMatch(/1\.5 GiB of logs in 1 file\(s\), over the 1\.0 GiB limit/);
-    const r2 = await runHostChecks(makeHost(root), { thresholds: { maxLogBytes: 100 * MiB } });
+    const r2 = await runHostChecks(makeHost(root), { thresholds: { ...DEFAULTS.thresholds, maxLogBytes: 100 * MiB } });
     expect(byRule(r2, 'host-container-log-oversize')).toHaveLength(2);
   });
 
@@ -236,7 +218,7 @@ describe('container logs', () => {
     await statfsOverride({ mounts: { '/': statfsMount(10, 99) } }); // ~100 MiB free
     await writeContainer(containers, { name: 'big', logs: { '': 80 * MiB }, logConfig: { Type: 'json-file', Config: { 'max-size': '100m' } } });
     await writeContainer(containers, { name: 'small', logs: { '': 10 * MiB }, logConfig: { Type: 'json-file', Config: { 'max-size': '100m' } } });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     const over = byRule(r, 'host-container-log-oversize');
     expect(over.map((f) => [f.fields.dockerName, f.severity])).toEqual([['big', 'error']]);
     expect(over[0]!.line).toMatch(/of the 102 MiB still free on its filesystem/);
@@ -247,7 +229,7 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
   it('container dir without config.v2.json: logs still counted, name unknown', async () => {
     const id = await writeContainer(containers, { name: 'half-created', configV2: false, logs: { '': 1234 } });
     await writeContainer(containers, { name: 'fine' });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.skipped).toEqual([{ path: `/var/lib/docker/containers/${id}`, reason: expect.stringMatching(/^no config\.v2\.json/) }]);
     expect(r.containerCount).toBe(2);
     expect(r.containers.find((c) => c.id === id)).toMatchObject({ kind: 'unknown', logBytes: 1234 });
@@ -257,7 +239,7 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
     const a = await writeContainer(containers, { name: 'truncated', hostconfig: '{"Binds":null,"LogConfig":{"Type":"json-fi' });
     const b = await writeContainer(containers, { name: 'empty', hostconfig: '' });
     const c = await writeContainer(containers, { name: 'garbage', configV2: '\u0000\u0000\u0000' });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.skipped.map((s) => [s.path.replace(/[0-9a-f]{64}/, (m) => (m === a ? 'A' : m === b ? 'B' : m === c ? 'C' : m)), s.reason])).toEqual(
       expect.arrayContaining([
         ['/var/lib/docker/containers/A/hostconfig.json', expect.stringMatching(/^not valid JSON .*truncated/)],
@@ -278,7 +260,7 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
     const big = await writeContainer(containers, { name: 'big', hostconfig: false });
     await writeFile(path.join(containers, big, 'hostconfig.json'), '');
     await truncate(path.join(containers, big, 'hostconfig.json'), 5 * MiB);
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.skipped).toEqual(
       expect.arrayContaining([
         { path: `/var/lib/docker/containers/${fifo}/config.v2.json`, reason: 'cannot read config.v2.json: not a regular file' },
@@ -292,7 +274,7 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
     const id = await writeContainer(containers, { name: 'rotating', logs: { '': 500 } });
     // A dangling entry is exactly what readdir-then-stat sees when Docker rotates or removes in between.
     await symlink(path.join(containers, id, 'gone'), path.join(containers, id, `${id}-json.log.1`));
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.skipped).toEqual([{ path: `/var/lib/docker/containers/${id}/${id}-json.log.1`, reason: expect.stringMatching(/vanished while checking/) }]);
     expect(r.containers[0]).toMatchObject({ id, logBytes: 500 });
   });
@@ -302,7 +284,7 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
     const removing = (async () => {
       for (let i = 0; i < 100; i += 2) await rm(path.join(containers, containerId(`c${i}`)), { recursive: true, force: true });
     })();
-    const [r] = await Promise.all([runHostChecks(makeHost(root)), removing]);
+    const [r] = await Promise.all([runHostChecks(makeHost(root), DEFAULTS), removing]);
     // Whatever raced, every container is either reported or skipped with a reason; nothing threw.
     expect(r.containerCount).toBeGreaterThanOrEqual(50);
     for (const s of r.skipped) expect(s.reason).toMatch(/vanished|no config\.v2\.json/);
@@ -310,7 +292,7 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
 
   it('a data root that does not exist', async () => {
     await rm(path.join(root, 'var/lib/docker'), { recursive: true });
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.skipped).toEqual([{ path: '/var/lib/docker', reason: expect.stringMatching(/^Docker data root does not exist/) }]);
     expect(r.containerCount).toBe(0);
     expect(r.filesystems[0]!.paths).toContain('/var/lib/docker'); // measured at its nearest existing parent
@@ -318,7 +300,7 @@ describe('bad input is skipped with a reason, and the check goes on', () => {
 
   it('a daemon.json that is not JSON', async () => {
     await writeJson('etc/docker/daemon.json', '{ "log-opts": { "max-size": "10m" ');
-    const r = await runHostChecks(makeHost(root));
+    const r = await runHostChecks(makeHost(root), DEFAULTS);
     expect(r.skipped).toEqual([{ path: '/etc/docker/daemon.json', reason: expect.stringMatching(/not valid JSON.*using Docker defaults/) }]);
     expect(r.dataRoot).toBe('/var/lib/docker');
   });
@@ -332,7 +314,7 @@ describe('correlateDiskFull', () => {
 
   it('names the full data-root filesystem, says blocks ran out, and lists the largest logs', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 20), '/var/lib/docker': statfsMount(50, 100) } });
-    const checks = await runHostChecks(makeHost(root));
+    const checks = await runHostChecks(makeHost(root), DEFAULTS);
     const findings = [diskFull({ path: '/var/lib/docker/tmp/GetImageBlob123' }), { ...diskFull(), category: 'oom' as const }];
     correlateDiskFull(findings, checks);
     const ctx = findings[0]!.context!;
@@ -344,7 +326,7 @@ describe('correlateDiskFull', () => {
 
   it('explains inodes exhausted while blocks are free', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 20, 500_000, 100) } });
-    const checks = await runHostChecks(makeHost(root));
+    const checks = await runHostChecks(makeHost(root), DEFAULTS);
     const findings = [diskFull()];
     correlateDiskFull(findings, checks);
     expect(findings[0]!.context![0]).toMatch(/^Filesystem holding the Docker data root: \/ \(holds .*inodes 100\.0 % used \(0 free\)/);
@@ -353,7 +335,7 @@ describe('correlateDiskFull', () => {
 
   it('maps paths inside image layers to the data root, and the agent\'s /data to /var/lib/ecs', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 20), '/var/lib/docker': statfsMount(50, 100), '/var/lib/ecs': statfsMount(1, 100, 1000, 5) } });
-    const checks = await runHostChecks(makeHost(root));
+    const checks = await runHostChecks(makeHost(root), DEFAULTS);
     const findings = [diskFull({ path: '/usr/share/elasticsearch/lib/lucene-core-9.8.0.jar' }), diskFull({ path: '/data/agent.db' })];
     correlateDiskFull(findings, checks);
     expect(findings[0]!.context![0]).toMatch(/^Filesystem holding the Docker data root \(\/usr\/share\/elasticsearch\/lib\/lucene-core-9\.8\.0\.jar is inside an image or container layer\): \/var\/lib\/docker, 100\.0 %/);
@@ -364,7 +346,7 @@ describe('correlateDiskFull', () => {
 
   it('a path on another filesystem gets that filesystem, without the container logs', async () => {
     await statfsOverride({ mounts: { '/': statfsMount(30, 20), '/var/lib/docker': statfsMount(50, 100) } });
-    const checks = await runHostChecks(makeHost(root));
+    const checks = await runHostChecks(makeHost(root), DEFAULTS);
     const findings = [diskFull({ path: '/var/log/ecs/ecs-agent.log' })];
     correlateDiskFull(findings, checks);
     expect(findings[0]!.context).toHaveLength(2);
@@ -379,7 +361,7 @@ describe('renderChecksText', () => {
     await writeContainer(containers, { name: 'ecs-web-3-app-01', labels: ecsLabels('web', 3, 'app'), logs: { '': 3000, '.1': 4000 } });
     for (let i = 0; i < 7; i++) await writeContainer(containers, { name: `loose-${i}`, logs: { '': 100 + i } });
     await writeContainer(containers, { name: 'broken', hostconfig: '{' });
-    const text = renderChecksText(await runHostChecks(makeHost(root), { top: 3 }));
+    const text = renderChecksText(await runHostChecks(makeHost(root), { ...DEFAULTS, top: 3 }));
     expect(text).toMatch(/^Host checks: status ERROR, data root \/var\/lib\/docker/);
     expect(text).toMatch(/FILESYSTEM\s+SIZE\s+USED\s+AVAIL\s+USE\s+INODES\s+FROM\n\s+\/ \(holds \/var\/lib\/docker, \/var\/lib\/ecs, \/var\/log, \/\)\s+30\.0 GiB .* 92\.0 %\s+10\.0 %\s+override/);
     expect(text).toMatch(/Container logs: 9 containers, .* \(largest 3 shown\)/);

@@ -5,7 +5,11 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { encodeEvent } from '../src/sinks/cloudwatch/event.js';
+import { toEvent } from '../src/events.js';
+import { redacted, redactedFields } from '../src/redacted.js';
+import type { Finding } from '../src/types.js';
 import { createCloudWatchSink } from '../src/sinks/cloudwatch/index.js';
+import { buildConfig } from '../src/config.js';
 import { resolveIdentity, readEcsConfigCluster } from '../src/aws/identity.js';
 import { resolveRegion } from '../src/aws/clients.js';
 import { silentLogger } from '../src/log.js';
@@ -13,7 +17,7 @@ import { ConfigError } from '../src/errors.js';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
 import { ImdsServer } from './servers/imds.js';
 import { EcsIntrospectionServer } from './servers/ecs-introspection.js';
-import { TEST_CREDENTIALS, TEST_IDENTITY, makeEvent, testEnv } from './servers/cloudwatch-fixtures.js';
+import { TEST_CREDENTIALS, TEST_IDENTITY, makeEvent, testEnv, cwSettings } from './servers/cloudwatch-fixtures.js';
 
 const UNITS = new Set(['Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes', 'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits', 'Percent', 'Count', 'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second', 'Bits/Second', 'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None']);
 
@@ -99,11 +103,17 @@ describe('event schema v1 and EMF', () => {
     expect(JSON.parse(off.message)).not.toHaveProperty('Findings');
   });
 
-  it('redacts secrets in every text field before the event leaves', () => {
-    const ev = makeEvent(4);
-    ev.line = 'level=error msg="docker login failed" error="Get https://AWS:eyJwYXlsb2FkIjoiZXhhbXBsZSJ9@111122223333.dkr.ecr.eu-west-1.amazonaws.com/v2/: denied" key=AKIAIOSFODNN7EXAMPLE';
-    ev.message = 'Authorization: Basic QVdTOnNlY3JldHBhc3N3b3Jk rejected';
-    ev.fields.detail = 'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+  it('an event is redacted where it is built, and an unredacted string does not compile into one', () => {
+    const finding: Finding = {
+      ruleId: 'ecr-login', category: 'registry_auth_denied', severity: 'error', title: 'Authorization: Basic QVdTOnNlY3JldHBhc3N3b3Jk rejected',
+      fields: { detail: 'aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' }, causes: [], remediation: ['docker login -p eyJwYXlsb2FkIjoiZXhhbXBsZSJ9 registry'],
+      source: 'ecs-agent', origin: { file: '/var/log/ecs/ecs-agent.log' },
+      line: 'level=error msg="docker login failed" error="Get https://AWS:eyJwYXlsb2FkIjoiZXhhbXBsZSJ9@111122223333.dkr.ecr.eu-west-1.amazonaws.com/v2/: denied" key=AKIAIOSFODNN7EXAMPLE',
+    };
+    const ev = toEvent(finding, { kind: 'finding', id: 'e1', count: 1, firstSeen: 0, lastSeen: 0 });
+    // @ts-expect-error the compiler refuses text that did not go through redaction
+    ev.line = finding.line;
+    ev.line = redacted(finding.line);
     const w = encodeEvent(ev, TEST_IDENTITY, { namespace: 'ECSTriage', emf: true });
     for (const secret of ['eyJwYXlsb2FkIjoiZXhhbXBsZSJ9', 'AKIAIOSFODNN7EXAMPLE', 'QVdTOnNlY3JldHBhc3N3b3Jk', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY']) {
       expect(w.message).not.toContain(secret);
@@ -113,7 +123,7 @@ describe('event schema v1 and EMF', () => {
 
   it('does not let classifier fields overwrite schema fields', () => {
     const ev = makeEvent(5);
-    ev.fields = { category: 'oom', instanceId: 'i-fake', _aws: 'x', image: 'nginx:1' };
+    ev.fields = redactedFields({ category: 'oom', instanceId: 'i-fake', _aws: 'x', image: 'nginx:1' });
     const o = JSON.parse(encodeEvent(ev, TEST_IDENTITY, { namespace: 'N', emf: true }).message) as Record<string, unknown>;
     expect(o.category).toBe('network_timeout');
     expect(o.instanceId).toBe('i-0abc123def4567890');
@@ -186,7 +196,7 @@ describe('identity', () => {
   it('enriches shipped events and names the stream after the instance', async () => {
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'cw-identity-state-'));
     const sink = await createCloudWatchSink({
-      config: { endpoint: logs.endpoint, flushIntervalMs: 50 },
+      config: cwSettings({ endpoint: logs.endpoint, flushIntervalMs: 50 }),
       stateDir,
       log: silentLogger,
       root,
@@ -204,7 +214,7 @@ describe('identity', () => {
     intro.metadata = { ...intro.metadata, ContainerInstanceArn: null };
     const stateDir = await mkdtemp(path.join(os.tmpdir(), 'cw-identity-late-'));
     const sink = await createCloudWatchSink({
-      config: { endpoint: logs.endpoint, flushIntervalMs: 50, logGroup: '/late' },
+      config: cwSettings({ endpoint: logs.endpoint, flushIntervalMs: 50, logGroup: '/late' }),
       stateDir,
       log: silentLogger,
       root,
@@ -225,12 +235,11 @@ describe('identity', () => {
     expect(JSON.parse(logs.events('/late')[0]!.message)).toMatchObject({ containerInstanceArn: arn });
   });
 
-  it('rejects invalid settings naming the key', async () => {
-    const base = { stateDir: root, log: silentLogger, identity: { ...TEST_IDENTITY }, env: testEnv() };
-    await expect(createCloudWatchSink({ ...base, config: { logGroup: 'bad name!' } })).rejects.toThrow(/cloudwatch\.logGroup/);
-    await expect(createCloudWatchSink({ ...base, config: { retentionDays: 10 } })).rejects.toThrow(ConfigError);
-    await expect(createCloudWatchSink({ ...base, config: { metricsNamespace: 'AWS/ECS' } })).rejects.toThrow(/metricsNamespace/);
-    const noRegion = { ...base, identity: { hostname: 'h' }, env: { ...testEnv(), AWS_REGION: '' } };
-    await expect(createCloudWatchSink({ ...noRegion, config: {} })).rejects.toThrow(/region/);
+  it('rejects a configuration CloudWatch would refuse, naming the key; no region is an error at start', async () => {
+    expect(() => buildConfig({ cloudwatch: { logGroup: 'bad name!' } })).toThrow(/cloudwatch\.logGroup/);
+    expect(() => buildConfig({ cloudwatch: { retentionDays: 10 } })).toThrow(ConfigError);
+    expect(() => buildConfig({ cloudwatch: { metricsNamespace: 'AWS/ECS' } })).toThrow(/metricsNamespace/);
+    const noRegion = { stateDir: root, log: silentLogger, identity: { hostname: 'h' }, env: { ...testEnv(), AWS_REGION: '' } };
+    await expect(createCloudWatchSink({ ...noRegion, config: cwSettings() })).rejects.toThrow(/region/);
   });
 });

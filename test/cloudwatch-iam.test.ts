@@ -1,7 +1,7 @@
 // The shipped IAM policies grant exactly what the sink and the query commands call, scoped to the events log group.
 import { describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { CLOUDWATCH_DEFAULTS } from '../src/sinks/cloudwatch/options.js';
+import { defaultConfig } from '../src/config.js';
 
 interface Statement {
   Effect: string;
@@ -22,7 +22,7 @@ describe('IAM policies', () => {
     expect(actions).toEqual(['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:PutRetentionPolicy']);
     for (const s of st) {
       expect(s.Effect).toBe('Allow');
-      for (const r of ([] as string[]).concat(s.Resource)) expect(r).toMatch(new RegExp(`^arn:aws:logs:\\*:\\*:log-group:${CLOUDWATCH_DEFAULTS.logGroup}(:|$)`));
+      for (const r of ([] as string[]).concat(s.Resource)) expect(r).toMatch(new RegExp(`^arn:aws:logs:\\*:\\*:log-group:${defaultConfig().cloudwatch.logGroup}(:|$)`));
     }
   });
 

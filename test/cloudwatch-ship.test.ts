@@ -1,18 +1,16 @@
 // `scan --ship`: a real scan report of a fixture host goes through the CloudWatch sink; re-shipping repeats the
 // same ids; an unreachable endpoint leaves the events spooled for the next run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { shipReport, reportToEvents } from '../src/sinks/cloudwatch/ship.js';
 import { silentLogger } from '../src/log.js';
-import type { ScanReport } from '../src/types.js';
+import type { ScanReport } from '../src/report/schema.js';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
-import { TEST_CREDENTIALS, TEST_IDENTITY, testEnv } from './servers/cloudwatch-fixtures.js';
+import { runCli } from './helpers/index.js';
+import { TEST_CREDENTIALS, TEST_IDENTITY, testEnv, cwSettings } from './servers/cloudwatch-fixtures.js';
 
-const run = promisify(execFile);
 let server: CloudWatchLogsServer;
 let tmp: string;
 let report: ScanReport;
@@ -21,7 +19,7 @@ beforeAll(async () => {
   server = new CloudWatchLogsServer();
   await server.start();
   tmp = await mkdtemp(path.join(os.tmpdir(), 'cw-ship-'));
-  const { stdout } = await run(process.execPath, ['dist/ecs-triage.mjs', 'scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--format', 'json', '--fail-on', 'never']);
+  const { stdout } = await runCli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--format', 'json', '--fail-on', 'never']);
   report = JSON.parse(stdout) as ScanReport;
 });
 afterAll(async () => {
@@ -30,7 +28,7 @@ afterAll(async () => {
 });
 
 const opts = (stateDir: string) => ({
-  config: { endpoint: server.endpoint, region: 'eu-west-1', flushIntervalMs: 50 },
+  config: cwSettings({ endpoint: server.endpoint, region: 'eu-west-1', flushIntervalMs: 50 }),
   stateDir,
   log: silentLogger,
   identity: { ...TEST_IDENTITY },
@@ -78,13 +76,8 @@ describe('shipReport', () => {
   it('scan --ship from the bundle, with the config file and the environment', async () => {
     const cfg = path.join(tmp, 'config.yaml');
     await writeFile(cfg, `stateDir: ${path.join(tmp, 'state-cli')}\ncloudwatch:\n  logGroup: /ecs-triage/cli\n  logStream: cli-test\n  endpoint: ${server.endpoint}\n  region: eu-west-1\n`);
-    const { stderr } = await run(
-      process.execPath,
-      ['dist/ecs-triage.mjs', 'scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--fail-on', 'never', '--ship', '--config', cfg, '--format', 'summary'],
-      { env: testEnv() },
-    ).catch((err: { stderr: string; stdout: string }) => {
-      throw new Error(`scan --ship failed: ${err.stderr}`);
-    });
+    const { code, stderr } = await runCli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--fail-on', 'never', '--ship', '--config', cfg, '--format', 'summary'], { env: testEnv() });
+    expect(code, `scan --ship failed: ${stderr}`).toBe(0);
     expect(stderr).toMatch(/shipped \d+ findings? to CloudWatch Logs \/ecs-triage\/cli \(stream cli-test\): \d+ delivered/);
     expect(server.events('/ecs-triage/cli', 'cli-test').length).toBe(report.findings.length);
   });

@@ -5,10 +5,10 @@ import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
-import { TEST_CREDENTIALS, TEST_IDENTITY, makeEvent, testEnv } from './servers/cloudwatch-fixtures.js';
+import { TEST_CREDENTIALS, TEST_IDENTITY, makeEvent, testEnv, cwSettings } from './servers/cloudwatch-fixtures.js';
 import { createCloudWatchSink, type CloudWatchSink } from '../src/sinks/cloudwatch/index.js';
 import { eventCost } from '../src/sinks/cloudwatch/batch.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../src/sinks/cloudwatch/limits.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../src/cloudwatch-limits.js';
 import { silentLogger } from '../src/log.js';
 
 const FAST = { retryBaseMs: 20, retryMaxMs: 200, connectTimeoutMs: 500, requestTimeoutMs: 1000, sdkMaxAttempts: 1, credentials: TEST_CREDENTIALS };
@@ -25,7 +25,7 @@ async function stateDir(): Promise<string> {
 
 async function sink(extra: Record<string, unknown> = {}, tuning: Record<string, unknown> = {}, dir?: string): Promise<CloudWatchSink> {
   const s = await createCloudWatchSink({
-    config: { endpoint: server.endpoint, region: 'eu-west-1', flushIntervalMs: 50, ...extra },
+    config: cwSettings({ endpoint: server.endpoint, region: 'eu-west-1', flushIntervalMs: 50, ...extra }),
     stateDir: dir ?? (await stateDir()),
     log: silentLogger,
     identity: { ...TEST_IDENTITY },
@@ -262,7 +262,7 @@ describe('CloudWatch sink faults', () => {
   it('honours AWS_ENDPOINT_URL_CLOUDWATCH_LOGS when no endpoint is configured', async () => {
     const dir = await stateDir();
     const s = await createCloudWatchSink({
-      config: { flushIntervalMs: 50 },
+      config: cwSettings({ flushIntervalMs: 50 }),
       stateDir: dir,
       log: silentLogger,
       identity: { ...TEST_IDENTITY },
@@ -276,7 +276,7 @@ describe('CloudWatch sink faults', () => {
     process.env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS = server.endpoint;
     try {
       const s2 = await createCloudWatchSink({
-        config: { flushIntervalMs: 50 },
+        config: cwSettings({ flushIntervalMs: 50 }),
         stateDir: await stateDir(),
         log: silentLogger,
         identity: { ...TEST_IDENTITY },

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Spool, SpoolLockedError } from '../src/sinks/cloudwatch/spool.js';
 import { silentLogger } from '../src/log.js';
-import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from '../src/sinks/cloudwatch/limits.js';
+import { MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from '../src/cloudwatch-limits.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -104,7 +104,8 @@ describe('spool', () => {
     const s = await open(d);
     await expect(open(d)).rejects.toBeInstanceOf(SpoolLockedError); // same process
     await s.close();
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    // An old-style lock (a bare pid) of a live ecs-triage process holds; see test/lock.test.ts for the rest.
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)', 'ecs-triage']);
     await writeFile(path.join(d, 'lock'), String(child.pid));
     await expect(open(d)).rejects.toThrow(/in use by process/);
     child.kill('SIGKILL');

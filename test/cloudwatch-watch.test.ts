@@ -5,7 +5,7 @@ import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
 import { testEnv } from './servers/cloudwatch-fixtures.js';
-import { failLine, ready, sleep, startDaemon, tmp, waitFor, writeConfig } from './watch-helpers.js';
+import { failLine, ready, sleep, startDaemon, tmp, waitFor, writeConfig } from './helpers/index.js';
 
 let server: CloudWatchLogsServer;
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiteralPrefilter } from '../src/classify/prefilter.js';
+import { LiteralSearch } from '../src/search/literals.js';
 import { scanFile, type CandidateLine } from '../src/sources/file-scan.js';
 
 const LITERALS = ['i/o timeout', 'no space left', 'Too Many Requests', 'CannotPullContainerError'];
@@ -28,7 +28,7 @@ function makeLines(n: number, seed = 7): string[] {
 
 async function collect(file: string, opts: Parameters<typeof scanFile>[3] = {}) {
   const got: CandidateLine[] = [];
-  const stats = await scanFile(file, new LiteralPrefilter(LITERALS), (c) => got.push(c), opts);
+  const stats = await scanFile(file, new LiteralSearch(LITERALS.map((text) => ({ text, fold: false }))), (c) => got.push(c), opts);
   return { got, stats };
 }
 
@@ -116,7 +116,7 @@ describe('range boundaries', () => {
     const long = 'CannotPullContainerError ' + 'z'.repeat(2 * 1024 * 1024) + '\n';
     await writeFile(file, head + long + 'tail no space left\n');
     const cut = Buffer.byteLength(head);
-    const p = new LiteralPrefilter(LITERALS);
+    const p = new LiteralSearch(LITERALS.map((text) => ({ text, fold: false })));
     const a: CandidateLine[] = [];
     const b: CandidateLine[] = [];
     const sa = await scanFile(file, p, (c) => a.push(c), { start: 0, end: cut });

@@ -6,8 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-const BUNDLE = path.resolve('dist/ecs-triage.mjs');
+import { BUNDLE } from './helpers/index.js';
 
 interface Meta {
   inputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>;

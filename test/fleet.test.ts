@@ -5,6 +5,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { BUNDLE } from './helpers/index.js';
 import { promisify } from 'node:util';
 import { rm } from 'node:fs/promises';
 import { SSMClient, SendCommandCommand, GetCommandInvocationCommand } from '@aws-sdk/client-ssm';
@@ -21,7 +22,6 @@ import type { FleetReport, InstanceResult } from '../src/fleet/types.js';
 import type { ScanSummary } from '../src/types.js';
 
 const run = promisify(execFile);
-const BUNDLE = path.resolve('dist/ecs-triage.mjs');
 const credentials = { accessKeyId: 'AKIDFLEETTEST', secretAccessKey: 'fleet-test-secret' };
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { detectFormat, parseJournalEntry, parseLine } from '../src/formats/index.js';
-import { parseSince } from '../src/formats/time.js';
 
 describe('line formats', () => {
   it('reads agent logfmt: level, time, and the line itself as text', () => {
@@ -73,17 +72,5 @@ describe('journal entries', () => {
 
   it('returns undefined when MESSAGE is null (over 4096 bytes without --all)', () => {
     expect(parseJournalEntry({ ...base, MESSAGE: null })).toBeUndefined();
-  });
-});
-
-describe('--since', () => {
-  const now = Date.parse('2026-11-23T12:00:00Z');
-  it('accepts durations and timestamps (UTC when no zone)', () => {
-    expect(parseSince('2h', now)).toBe(now - 2 * 3600_000);
-    expect(parseSince('90s', now)).toBe(now - 90_000);
-    expect(parseSince('2026-11-23T09:00:00Z', now)).toBe(Date.parse('2026-11-23T09:00:00Z'));
-    expect(parseSince('2026-11-23 09:00:00', now)).toBe(Date.parse('2026-11-23T09:00:00Z'));
-    expect(parseSince('2026-11-23', now)).toBe(Date.parse('2026-11-23T00:00:00Z'));
-    expect(parseSince('yesterday-ish', now)).toBeUndefined();
   });
 });

@@ -46,13 +46,20 @@ describe('precedence between overlapping causes', () => {
     expect(classify(line, 'stopped-reason')?.category).toBe(category);
   });
 
-  it('ResourceInitializationError wins and keeps the inner cause as secondary', () => {
+  it('ResourceInitializationError around registry auth: the inner cause is the finding, the wrapper is kept', () => {
     const f = classify(`ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): ${DENIED_TOKEN}`, 'stopped-reason');
-    expect(f?.category).toBe('secrets_init_failure');
-    expect(f?.secondary).toMatchObject({ category: 'registry_auth_denied', ruleId: 'ecr-get-authorization-token-denied' });
+    expect(f?.category).toBe('registry_auth_denied');
+    expect(f?.wrapper).toMatchObject({ category: 'secrets_init_failure', ruleId: 'resource-initialization-error' });
     expect(f?.fields.action).toBe('ecr:GetAuthorizationToken');
 
+    // Fetching registry auth is not a secret: the network cause is the finding.
     const net = classify('ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): RequestError: send request failed caused by: Post "https://api.ecr.us-east-1.amazonaws.com/": dial tcp 52.46.145.12:443: i/o timeout', 'stopped-reason');
+    expect(net?.category).toBe('network_timeout');
+    expect(net?.wrapper?.ruleId).toBe('resource-initialization-error');
+  });
+
+  it('ResourceInitializationError around a secret stays secrets_init_failure and keeps the inner cause as secondary', () => {
+    const net = classify('ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval failed: unable to retrieve secret from asm: service call has been retried 1 time(s): failed to fetch secret arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf from secrets manager: RequestError: send request failed caused by: Post "https://secretsmanager.us-east-1.amazonaws.com/": dial tcp 52.94.1.10:443: i/o timeout', 'stopped-reason');
     expect(net?.category).toBe('secrets_init_failure');
     expect(net?.secondary?.category).toBe('network_timeout');
   });
@@ -83,7 +90,6 @@ describe('harmless lines match nothing', () => {
     ['an optional plugin that is not configured', 'time="2026-11-23T07:57:40.41Z" level=warning msg="failed to load plugin io.containerd.snapshotter.v1.devmapper" error="devmapper not configured"'],
     ['a websocket reconnect', 'level=info time=2026-11-23T09:30:00Z msg="TCS Websocket connection closed for a valid reason" error="context canceled"'],
     ['a stats timeout', 'level=warn time=2026-11-23T09:30:00Z msg="Error getting cpu stats" container="0f1e2d3c4b5a" error="context deadline exceeded"'],
-    ['an essential container exit', 'Essential container in task exited'],
   ])('%s', (_what, line) => {
     expect(classify(line)).toBeUndefined();
   });
@@ -140,8 +146,8 @@ describe('genuine dockerd 20.10 output (fixtures/recorded)', () => {
     expect(new Set(found)).toEqual(new Set([ruleId]));
   });
 
-  it('classifies the kernel OOM report by its kill lines only', () => {
+  it('classifies the kernel OOM report by its header and kill lines, not by the memory dump', () => {
     const found = recorded('kernel-oom-dmesg.txt').map((l) => classify(l, 'kernel')?.ruleId).filter((x) => x !== undefined);
-    expect(found.sort()).toEqual(['kernel-oom-kill-cgroup', 'kernel-oom-killed-process']);
+    expect(found.sort()).toEqual(['kernel-oom-invoked', 'kernel-oom-kill-cgroup', 'kernel-oom-killed-process']);
   });
 });

@@ -87,11 +87,11 @@ const EXPECTED: Record<string, Expect> = {
   'cli-run-command-not-in-path.txt': ['container_start_failure'],
   'cli-run-exec-format-error-arm64-image.txt': ['arch_mismatch'],
   'cli-run-exec-format-error-noshebang.txt': ['arch_mismatch'],
-  'cli-run-invalid-daemon-log-opt.txt': ['container_start_failure'],
-  'cli-run-invalid-log-opt.txt': ['container_start_failure'],
+  'cli-run-invalid-daemon-log-opt.txt': ['logging_driver_failure'],
+  'cli-run-invalid-log-opt.txt': ['logging_driver_failure'],
   'cli-run-no-such-executable.txt': ['container_start_failure'],
   'cli-run-on-full-disk.txt': ['disk_full'],
-  'cli-run-unknown-log-driver.txt': ['container_start_failure'],
+  'cli-run-unknown-log-driver.txt': ['logging_driver_failure'],
   // Engine API answers (HTTP status + JSON body)
   'api-pull-auth-no-creds.txt': ['registry_auth_denied'],
   'api-pull-connection-refused.txt': ['network_timeout'],
@@ -152,8 +152,8 @@ const EXPECTED: Record<string, Expect> = {
   'dockerd-run-command-not-in-path.log': NONE, // 4xx: no Handler line, only shim clean-up noise
   'dockerd-run-exec-format-error-arm64-image.log': NONE, // the error is the container's own stderr
   'dockerd-run-exec-format-error-noshebang.log': NONE,
-  'dockerd-run-invalid-daemon-log-opt.log': ['container_start_failure'],
-  'dockerd-run-invalid-log-opt.log': ['container_start_failure'],
+  'dockerd-run-invalid-daemon-log-opt.log': ['logging_driver_failure'],
+  'dockerd-run-invalid-log-opt.log': ['logging_driver_failure'],
   'dockerd-run-no-such-executable.log': NONE, // 4xx, as above
   'dockerd-run-on-full-disk.log': ['disk_full'],
   'dockerd-run-unknown-log-driver.log': NONE, // only "Unable to locate plugin ... retrying" warnings

@@ -1,36 +1,27 @@
 // The Logs Insights query pack and the `queries` / `insights` commands, through the real SDK against the local
 // CloudWatch Logs endpoint (whose query evaluator is a small stand-in, not Logs Insights: see its header).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../src/cli.js';
 import { loadQueryPack, parseQueryFile, renderQuery } from '../src/aws/query-pack.js';
 import { encodeEvent } from '../src/sinks/cloudwatch/event.js';
 import { CloudWatchLogsServer, evaluate } from './servers/cloudwatch-logs.js';
+import { runCli } from './helpers/index.js';
 import { TEST_IDENTITY, makeEvent, testEnv } from './servers/cloudwatch-fixtures.js';
 
 let server: CloudWatchLogsServer;
 const GROUP = '/ecs-triage/events';
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(args, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
+/** The CLI as a process with the test credentials in its own environment (never in this process's). */
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const r = await runCli(args, { env: testEnv(env) });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 beforeAll(async () => {
   server = new CloudWatchLogsServer();
   await server.start();
-  Object.assign(process.env, testEnv());
   // Events as the sink ships them, from two clusters.
   const now = Date.now();
   const stream: Array<{ timestamp: number; message: string; ingestionTime: number }> = [];
@@ -113,9 +104,7 @@ describe('queries install', () => {
   });
 
   it('works from the bundle with the endpoint from AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['dist/ecs-triage.mjs', 'queries', 'install'], {
-      env: testEnv({ AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: server.endpoint }),
-    });
+    const { out: stdout } = await cli(['queries', 'install'], { AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: server.endpoint });
     expect(stdout).toMatch(/6 queries saved for log group \/ecs-triage\/events/);
   });
 });
@@ -163,7 +152,8 @@ describe('insights', () => {
     server.faults.outage = 'drop';
     try {
       const r = await cli(['insights', 'images-not-found', '--endpoint', server.endpoint]);
-      expect(r.code).toBe(2);
+      // 3 = could not run (issue 16): an unreachable endpoint is not a usage error.
+      expect(r.code).toBe(3);
       expect(r.err).toMatch(/^ecs-triage: StartQuery: /);
       expect(r.err).toMatch(/hint: no answer from the CloudWatch Logs endpoint/);
     } finally {

@@ -140,6 +140,12 @@ describe('redact: escaped quotes, glued labels and the kinds issue 10 found leak
   }
 });
 
+/** Examples whose line itself carries a credential: only that value may change (and the rule still match). */
+const CARRY_SECRETS: Record<string, RegExp> = {
+  // A presigned layer URL cut off by the agent, with the head of its session token.
+  'registry-status-cut-off': /\?X-Amz-Security-Token=\[REDACTED\]$/,
+};
+
 describe('redaction keeps the rules\' wording', () => {
   it('leaves every shipped example and counterexample unchanged, so a redacted line is classified as the original', async () => {
     const set = await loadRuleSet();
@@ -148,7 +154,7 @@ describe('redaction keeps the rules\' wording', () => {
       for (const line of [...rule.examples.map((e) => e.line), ...rule.counterexamples]) {
         const red = redact(line);
         if (red === line) continue;
-        changed.push(`${rule.id}: ${red}`);
+        if (!CARRY_SECRETS[rule.id]?.test(red)) changed.push(`${rule.id}: ${red}`);
         const before = set.classify(parseLine(line, { source: 'unknown' }));
         const after = set.classify(parseLine(red, { source: 'unknown' }));
         expect(after?.ruleId, `${rule.id}: ${red}`).toBe(before?.ruleId);

@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { renderText, TEXT_BUDGET, toSummary } from '../src/report/text.js';
-import type { ReportFinding, ScanReport } from '../src/types.js';
+import type { ReportFinding } from '../src/types.js';
+import type { ScanReport } from '../src/report/schema.js';
+import { redacted as r, redactedList } from '../src/redacted.js';
 
 function finding(i: number): ReportFinding {
   return {
-    category: 'image_not_found', ruleId: `rule-${i}`, severity: i % 3 === 0 ? 'error' : 'warn', title: `Cause number ${i} `.padEnd(120, 'x'), count: 100 - i,
+    category: 'image_not_found', ruleId: `rule-${i}`, severity: i % 3 === 0 ? 'error' : 'warn', title: r(`Cause number ${i} `.padEnd(120, 'x')), count: 100 - i,
     firstSeen: '2026-11-23T09:00:00.000Z', lastSeen: '2026-11-23T10:00:00.000Z',
-    images: Array.from({ length: 8 }, (_, k) => `123456789012.dkr.ecr.us-east-1.amazonaws.com/app-${k}:v${i}`),
-    tasks: [`arn:aws:ecs:us-east-1:123456789012:task/prod/${String(i).padStart(32, '0')}`], containers: ['web'], registries: [],
-    fields: {}, example: { file: '/var/log/ecs/ecs-agent.log', line: i, text: 'level=error '.padEnd(2000, 'y') },
-    causes: ['one', 'two', 'three'], remediation: Array.from({ length: 6 }, (_, k) => `step ${k} `.padEnd(200, 'z')),
+    images: Array.from({ length: 8 }, (_, k) => r(`123456789012.dkr.ecr.us-east-1.amazonaws.com/app-${k}:v${i}`)),
+    tasks: [r(`arn:aws:ecs:us-east-1:123456789012:task/prod/${String(i).padStart(32, '0')}`)], containers: [r('web')], registries: [],
+    fields: {}, example: { file: r('/var/log/ecs/ecs-agent.log'), line: i, text: r('level=error '.padEnd(2000, 'y')) },
+    causes: redactedList(['one', 'two', 'three']), remediation: Array.from({ length: 6 }, (_, k) => r(`step ${k} `.padEnd(200, 'z'))),
   };
 }
 

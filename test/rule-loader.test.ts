@@ -39,6 +39,14 @@ function problems(sources: PatternSource[]): string[] {
 }
 
 describe('rule loading', () => {
+  it('runs the examples unless every source was verified at build time (the bundle\'s embedded copy); shapes always', () => {
+    const badExample = `rules:${GOOD_RULE.replace('fields: { host: a.example.com }', 'fields: { host: b.example.com }')}`;
+    expect(problems([file('net.yaml', badExample)]).join('\n')).toMatch(/extracts host="a.example.com"/);
+    expect(problems([{ ...file('net.yaml', badExample), verified: true }])).toEqual([]);
+    expect(problems([{ ...file('net.yaml', badExample), verified: true }, file('other.yaml', 'rules: []')]).join('\n')).toMatch(/extracts host/);
+    expect(problems([{ ...file('net.yaml', `rules:${GOOD_RULE.replace('severity: error', 'severity: dire')}`), verified: true }]).join('\n')).toMatch(/`severity` must be/);
+  });
+
   it('accepts a valid rule and classifies with it', () => {
     const set = compileRuleSet([file('net.yaml', `rules:${GOOD_RULE}`)]);
     const f = set.classify({ source: 'ecs-agent', text: 'error="dial tcp b.example.com:443: i/o timeout"' });
@@ -115,12 +123,14 @@ describe('case-insensitive rules (`flags: i`)', () => {
   it('matches its literals ignoring ASCII case in classify, the watch path and the byte prefilter', async () => {
     const set = compileRuleSet([file('ci.yaml', `rules:${CI_RULE}`)]);
     const { LineClassifier } = await import('../src/pipeline.js');
-    const { LiteralPrefilter } = await import('../src/classify/prefilter.js');
+    const { ByteSearch } = await import('../src/search/byte-search.js');
     const lc = new LineClassifier(set);
     for (const line of ['FAILED TO INITIALIZE LOGGING DRIVER: x', 'Failed to initialize logging driver: x', 'failed to Initialize Logging driver: x']) {
       expect(lc.line(line, { source: 'dockerd' })?.ruleId).toBe('demo-logger');
-      const buf = Buffer.from(`noise line\n${line}\nmore noise\n`);
-      expect(new LiteralPrefilter(set.literals).lineStarts(buf, buf.length)).toEqual([11]);
+      const text = Buffer.from(`noise line\n${line}\nmore noise\n`);
+      const bytes = new ByteSearch(set.search, text.length);
+      text.copy(bytes.text);
+      expect(bytes.lineStarts(0, text.length)).toEqual([11]);
     }
     expect(set.ruleById('demo-logger')?.docs).toEqual(['https://docs.docker.com/engine/logging/configure/']);
     expect(set.classify({ text: 'Failed to initialize logging driver: x', source: 'unknown' } as never)?.docs).toHaveLength(1);

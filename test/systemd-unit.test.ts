@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.js';
+import { runCliSync } from './helpers/index.js';
 
 const MAIN = 'systemd/ecs-triage.service';
 const AL2 = 'systemd/al2/ecs-triage.service';
@@ -153,9 +154,9 @@ describe('systemd unit', () => {
   it("the unit's ExecStartPre accepts the example config (the real bundle's validate)", () => {
     const pre = value(MAIN, 'ExecStartPre')[0]!.split(' ');
     expect(pre.slice(1)).toEqual(['validate', '--config', '/etc/ecs-triage/config.yaml']);
-    const r = spawnSync(process.execPath, ['dist/ecs-triage.mjs', 'validate', '--config', 'systemd/config.yaml'], { encoding: 'utf8' });
+    const r = runCliSync(['validate', '--config', 'systemd/config.yaml']);
     expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    expect(r.code).toBe(0);
   });
 
   it.runIf(haveAnalyze)('systemd-analyze is the real one', () => {

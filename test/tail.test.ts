@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LineAssembler, type AssembledLine } from '../src/sources/tail/line-assembler.js';
 import { FileTailer, type TailListener } from '../src/sources/tail/file-tail.js';
-import { sleep, tmp, waitFor } from './watch-helpers.js';
+import { sleep, tmp, waitFor } from './helpers/index.js';
 
 function assemble(max: number, chunks: Array<string | Buffer>): { lines: AssembledLine[]; asm: LineAssembler } {
   const asm = new LineAssembler(max);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildConfig } from '../src/config.js';
-import type { ScanReport } from '../src/types.js';
+import type { ScanReport } from '../src/report/schema.js';
 import { FIXTURE_HOSTS, runCli } from './helpers/cli.js';
 
 describe('host-check thresholds', () => {

@@ -2,9 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { Delivery } from '../src/daemon/delivery.js';
 import { Progress } from '../src/daemon/progress.js';
+import { redacted } from '../src/redacted.js';
 import { silentLogger } from '../src/log.js';
 import type { Sink, TriageEvent } from '../src/types.js';
-import { waitFor } from './watch-helpers.js';
+import { waitFor } from './helpers/index.js';
 
 function sink(name: string, failures: number): Sink & { got: string[] } {
   let left = failures;
@@ -23,8 +24,8 @@ function sink(name: string, failures: number): Sink & { got: string[] } {
 }
 
 const ev = (id: string): TriageEvent => ({
-  schema: 1, id, kind: 'finding', category: 'oom', severity: 'error', ruleId: 'r', title: 't', count: 1,
-  firstSeen: '2026-11-23T00:00:00.000Z', lastSeen: '2026-11-23T00:00:00.000Z', source: 'kernel', message: 't', fields: {},
+  schema: 1, id, kind: 'finding', category: 'oom', severity: 'error', ruleId: 'r', title: redacted('t'), count: 1,
+  firstSeen: '2026-11-23T00:00:00.000Z', lastSeen: '2026-11-23T00:00:00.000Z', source: 'kernel', message: redacted('t'), fields: {},
 });
 
 describe('Delivery', () => {

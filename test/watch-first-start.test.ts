@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { failLine, readEvents, ready, startDaemon, tagsOf, tmp, waitFor } from './watch-helpers.js';
+import { failLine, readEvents, ready, startDaemon, tagsOf, tmp, waitFor } from './helpers/index.js';
 
 describe('watch first start', () => {
   it('saves its starting positions before the first periodic save', async () => {

@@ -1,24 +1,10 @@
 // Daemon lifecycle as a real process: SIGHUP with a broken rule file, a corrupt state file, a state
 // directory that cannot be written, the journal through a fake journalctl (cursor resume), and the
 // status and validate commands.
-import { execFile } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { BIN, failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig } from './watch-helpers.js';
-
-const run = promisify(execFile);
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { runCli as cli, failLine, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig } from './helpers/index.js';
 
 function setup(extra = ''): { base: string; root: string; state: string; log: string; config: string } {
   const base = tmp();

@@ -3,7 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readEvents, ready, startDaemon, tmp, waitFor, writeConfig } from './watch-helpers.js';
+import { readEvents, ready, startDaemon, tmp, waitFor, writeConfig } from './helpers/index.js';
 
 const dockerLine = (time: string, host: string): string =>
   `time="${time}" level=error msg="Handler for GET /v1.41/distribution/${host}/app:1/json returned error: Get \\"https://${host}/v2/app/manifests/1\\": context deadline exceeded"`;

@@ -4,7 +4,7 @@
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig } from './watch-helpers.js';
+import { failLine, NOISE, readEvents, ready, sleep, startDaemon, tagsOf, tmp, waitFor, writeConfig } from './helpers/index.js';
 
 function setup(): { root: string; state: string; log: string; config: string } {
   const base = tmp();

@@ -1,9 +1,14 @@
-// Builds AWS clients the same way everywhere: region resolved explicitly (config → env → IMDS), an optional
-// endpoint override, explicit HTTP timeouts, and the SDK's credential chain unless credentials are passed.
+// Builds AWS clients the same way everywhere: region resolved explicitly (config → env → profile → IMDS), an
+// optional endpoint override, explicit HTTP timeouts, HTTPS through HTTPS_PROXY (http.ts), and the SDK's credential
+// chain (with the named profile) unless credentials are passed.
 // The SDK is imported lazily: commands that never call AWS must not pay its start-up cost.
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { AwsError, ConfigError, errorMessage } from '../errors.js';
+import { ConfigError, type AwsError } from '../errors.js';
 import type { Identity } from './identity.js';
+import { awsFailure } from './failure.js';
+import { createRequestHandler } from './http.js';
+import { resolveAwsContext, type AwsContext, type AwsFlags, type AwsService } from './settings.js';
+import { processEnv } from '../env.js';
 
 export interface ClientOptions {
   region: string;
@@ -12,15 +17,18 @@ export interface ClientOptions {
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
   maxAttempts?: number;
+  /** Named profile for credentials (AWS_PROFILE works without it: the SDK reads it). */
+  profile?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 /**
- * Region: config, then AWS_REGION / AWS_DEFAULT_REGION, then IMDS (already read into the identity). The SDK's
- * own chain does not read AWS_DEFAULT_REGION nor (before mid-2026) IMDS, so we always pass it explicitly.
+ * Region: config, then AWS_REGION / AWS_DEFAULT_REGION, then the profile's (AWS_PROFILE) `region` in ~/.aws/config,
+ * then IMDS (already read into the identity). The SDK's own chain does not read AWS_DEFAULT_REGION nor (before
+ * mid-2026) IMDS, so we always pass it explicitly.
  */
-export function resolveRegion(configured: string | undefined, env: NodeJS.ProcessEnv, identity?: Identity): string | undefined {
-  return configured || env.AWS_REGION || env.AWS_DEFAULT_REGION || identity?.region || undefined;
+export function resolveRegion(configured: string | undefined, env: NodeJS.ProcessEnv, identity?: Identity, fromProfile?: string): string | undefined {
+  return configured || env.AWS_REGION || env.AWS_DEFAULT_REGION || fromProfile || identity?.region || undefined;
 }
 
 export function requireRegion(region: string | undefined): string {
@@ -33,49 +41,52 @@ export function requireRegion(region: string | undefined): string {
 }
 
 export async function createLogsClient(opts: ClientOptions): Promise<CloudWatchLogsClient> {
-  const [{ CloudWatchLogsClient: Client }, { NodeHttpHandler }] = await Promise.all([
+  const [{ CloudWatchLogsClient: Client }, requestHandler] = await Promise.all([
     import('@aws-sdk/client-cloudwatch-logs'),
-    import('@smithy/node-http-handler'),
+    createRequestHandler({ connectTimeoutMs: opts.connectTimeoutMs ?? 3000, requestTimeoutMs: opts.requestTimeoutMs ?? 15_000 }),
   ]);
   return new Client({
     region: opts.region,
     ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.profile ? { profile: opts.profile } : {}),
     ...(opts.credentials ? { credentials: opts.credentials } : {}),
     maxAttempts: opts.maxAttempts ?? 3,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: opts.connectTimeoutMs ?? 3000,
-      requestTimeout: opts.requestTimeoutMs ?? 15_000,
-      // Without this, @smithy/node-http-handler 4.x only logs a warning when requestTimeout passes and the
-      // request hangs on: an endpoint that accepts connections but never answers would stall the sink forever.
-      throwOnRequestTimeout: true,
-    }),
+    requestHandler,
   });
 }
 
-/**
- * A Logs client for the interactive commands (`queries`, `insights`): region from the flag, the environment,
- * or (on an EC2 host) IMDS with a short timeout.
- */
-export async function commandLogsClient(flags: { region?: string; endpoint?: string }, env: NodeJS.ProcessEnv = process.env): Promise<CloudWatchLogsClient> {
-  let region = resolveRegion(flags.region, env);
-  if (!region) {
-    const { resolveIdentity } = await import('./identity.js');
-    region = resolveRegion(undefined, env, await resolveIdentity({ env, timeoutMs: 500 }));
-  }
-  return createLogsClient({ region: requireRegion(region), ...(flags.endpoint ? { endpoint: flags.endpoint } : {}) });
+/** What every SDK client of a command gets: Region, profile, endpoint, retries and the proxy-aware handler. */
+export async function sdkClientConfig(
+  ctx: AwsContext,
+  service: AwsService,
+  opts: { maxAttempts?: number; connectTimeoutMs?: number; requestTimeoutMs?: number } = {},
+): Promise<{ region: string; endpoint?: string; profile?: string; maxAttempts: number; requestHandler: Awaited<ReturnType<typeof createRequestHandler>> }> {
+  const endpoint = ctx.endpointFor(service);
+  return {
+    region: ctx.region,
+    ...(endpoint ? { endpoint } : {}),
+    ...(ctx.profile ? { profile: ctx.profile } : {}),
+    maxAttempts: opts.maxAttempts ?? 3,
+    requestHandler: await createRequestHandler({
+      ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+      ...(opts.requestTimeoutMs !== undefined ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+    }),
+  };
 }
 
-/** An SDK failure as a typed error whose hint fits the failure: permissions, or no route to the endpoint. */
+/**
+ * A Logs client for the interactive commands (`queries`, `insights`): Region, profile and endpoint as the AWS CLI
+ * resolves them, or (on an EC2 host) the Region from IMDS with a short timeout.
+ */
+export async function commandLogsClient(flags: AwsFlags, env: NodeJS.ProcessEnv = processEnv()): Promise<CloudWatchLogsClient> {
+  const ctx = await resolveAwsContext(flags, { env, imds: true });
+  const { CloudWatchLogsClient: Client } = await import('@aws-sdk/client-cloudwatch-logs');
+  return new Client(await sdkClientConfig(ctx, 'CloudWatch Logs', { connectTimeoutMs: 3000, requestTimeoutMs: 15_000 }));
+}
+
+/** An SDK failure of a Logs call, with the hint that fits it (see failure.ts). */
 export function awsError(operation: string, err: unknown, permission?: string): AwsError {
-  const e = err as { name?: string; code?: string };
-  const name = e?.name ?? '';
-  let hint: string | undefined;
-  if (/AccessDenied|UnrecognizedClient|NotAuthorized|InvalidClientTokenId|ExpiredToken|InvalidSignature|CredentialsProviderError/.test(name)) {
-    hint = permission ? `check the credentials; the caller needs ${permission}` : 'check the credentials and their permissions';
-  } else if (name === 'TimeoutError' || /ECONNREFUSED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|ECONNRESET|EHOSTUNREACH|ENETUNREACH/.test(e?.code ?? '')) {
-    hint = 'no answer from the CloudWatch Logs endpoint: check the network path (NAT gateway or a VPC endpoint for logs) and --endpoint';
-  }
-  return new AwsError(operation, errorMessage(err), { cause: err, ...(hint ? { hint } : {}) });
+  return awsFailure(operation, err, { service: 'CloudWatch Logs', ...(permission ? { permission } : {}) });
 }
 
 /**
@@ -83,15 +94,16 @@ export function awsError(operation: string, err: unknown, permission?: string): 
  * `cloudwatch` section (`--config`, $ECS_TRIAGE_CONFIG, or /etc/ecs-triage/config.yaml when present), so that on a
  * host the commands query the group the daemon writes to.
  */
-export async function logsCommandSettings(flags: { logGroup?: string; region?: string; endpoint?: string; config?: string }): Promise<{
-  logGroup: string;
-  region?: string;
-  endpoint?: string;
-}> {
+export async function logsCommandSettings(flags: AwsFlags & { logGroup?: string; config?: string }): Promise<AwsFlags & { logGroup: string }> {
   const { loadConfig } = await import('../config.js');
   const { config } = await loadConfig(flags.config ? { file: flags.config } : {});
   const cw = config.cloudwatch;
   const region = flags.region ?? cw.region;
-  const endpoint = flags.endpoint ?? cw.endpoint;
-  return { logGroup: flags.logGroup ?? cw.logGroup, ...(region ? { region } : {}), ...(endpoint ? { endpoint } : {}) };
+  const endpointUrl = flags.endpointUrl ?? cw.endpoint;
+  return {
+    logGroup: flags.logGroup ?? cw.logGroup,
+    ...(region ? { region } : {}),
+    ...(endpointUrl ? { endpointUrl } : {}),
+    ...(flags.profile ? { profile: flags.profile } : {}),
+  };
 }

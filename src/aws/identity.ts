@@ -6,6 +6,7 @@ import os from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { processEnv } from '../env.js';
 
 export interface Identity {
   instanceId?: string;
@@ -139,7 +140,7 @@ export async function readEcsConfigCluster(root: string): Promise<string | undef
 }
 
 export async function resolveIdentity(opts: IdentityOptions = {}): Promise<Identity> {
-  const env = opts.env ?? process.env;
+  const env = opts.env ?? processEnv();
   const root = path.resolve(opts.root ?? '/');
   const live = root === '/';
   const timeoutMs = opts.timeoutMs ?? 1000;

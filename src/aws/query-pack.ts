@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, UsageError } from '../errors.js';
-import { INSIGHTS_MAX_QUERY_CHARS, QUERY_DEFINITION_MAX_NAME_CHARS } from '../sinks/cloudwatch/limits.js';
+import { INSIGHTS_MAX_QUERY_CHARS, QUERY_DEFINITION_MAX_NAME_CHARS } from '../cloudwatch-limits.js';
 
 declare const __EMBEDDED_QUERIES__: Record<string, string> | undefined;
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { displayPath, hostPath, type Host } from '../host.js';
 import { errorMessage } from '../errors.js';
 import type { DaemonConfig } from './daemon-config.js';
-import { parseDockerSize } from './sizes.js';
+import { parseSize } from '../base/grammar.js';
 import type { ContainerLogState, EcsAttribution, LogLimits, Skipped } from './types.js';
 
 const LOG_FILE = /-json\.log(?:\.\d+(?:\.gz)?)?$/;
@@ -108,7 +108,7 @@ export function resolveLimits(hostconfig: JsonObject | undefined, daemon: Daemon
   const limits: LogLimits = { driver, maxFile: 1, compress: false, from: 'defaults' };
   const maxSize = opt('max-size');
   if (maxSize) {
-    const bytes = parseDockerSize(maxSize.value);
+    const bytes = parseSize(maxSize.value);
     // Docker reads -1 as "no limit".
     if (bytes !== undefined) {
       limits.maxSize = maxSize.value;

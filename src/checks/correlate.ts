@@ -5,6 +5,7 @@ import { describeContainer, fsLabel } from './findings.js';
 import { filesystemFor } from './filesystems.js';
 import { formatBytes, formatPercent } from './sizes.js';
 import type { FilesystemState, HostCheckReport } from './types.js';
+import { redacted } from '../redacted.js';
 
 const PATH_FIELDS = ['path', 'file', 'dir', 'mount', 'device'] as const;
 
@@ -68,16 +69,17 @@ export function correlateDiskFull(findings: ReportFinding[], checks: HostCheckRe
     const named = namedPath(f);
     const { fs, note } = named ? locate(named, checks) : { fs: dataFs, note: 'the Docker data root' };
     const context = f.context ?? (f.context = []);
+    const add = (line: string): void => void context.push(redacted(line));
     if (!fs) {
-      context.push(`Host check could not measure the filesystem holding ${named ?? checks.dataRoot} (see the checks' skipped items).`);
+      add(`Host check could not measure the filesystem holding ${named ?? checks.dataRoot} (see the checks' skipped items).`);
       continue;
     }
     const inodes = fs.inodeUsedPercent === undefined ? 'inodes not reported' : `inodes ${formatPercent(fs.inodeUsedPercent)} used (${fs.inodesFree} free)`;
-    context.push(
+    add(
       `Filesystem holding ${note}: ${fsLabel(fs)}, ${formatPercent(fs.usedPercent)} of ` +
         `${formatBytes(fs.sizeBytes)} used, ${formatBytes(fs.availableBytes)} available; ${inodes}.`,
     );
-    context.push(exhaustion(fs, checks));
+    add(exhaustion(fs, checks));
     // Container logs all live under the data root, so they count only when that is the filesystem in question.
     if (fs === dataFs && checks.containers.length > 0) {
       const top = checks.containers
@@ -86,7 +88,7 @@ export function correlateDiskFull(findings: ReportFinding[], checks: HostCheckRe
         .map((c) => `${describeContainer(c)} ${formatBytes(c.logBytes)}${c.limits.driver === 'json-file' && c.limits.maxSizeBytes === undefined ? ' (no max-size)' : ''}`);
       if (top.length > 0) {
         const share = fs.sizeBytes > 0 ? ` (${formatPercent((checks.totalLogBytes / fs.sizeBytes) * 100)} of the filesystem)` : '';
-        context.push(`Largest container logs on it: ${top.join('; ')}. All ${checks.containerCount} containers' logs: ${formatBytes(checks.totalLogBytes)}${share}.`);
+        add(`Largest container logs on it: ${top.join('; ')}. All ${checks.containerCount} containers' logs: ${formatBytes(checks.totalLogBytes)}${share}.`);
       }
     }
   }

@@ -5,7 +5,7 @@ import type { CleanupSettings } from './daemon-config.js';
 import { filesystemFor } from './filesystems.js';
 import { KNOWLEDGE, type CheckKnowledge } from './knowledge.js';
 import { formatBytes, formatPercent } from './sizes.js';
-import type { ContainerLogState, FilesystemState, Thresholds } from './types.js';
+import { MIN_OVERSIZE_BYTES, type ContainerLogState, type FilesystemState, type Thresholds } from './types.js';
 
 function finding(k: CheckKnowledge, severity: Severity, fields: Fields, line: string): Finding {
   return {
@@ -123,7 +123,7 @@ export function containerFindings(containers: readonly ContainerLogState[], file
       );
     }
     const overLimit = c.logBytes >= t.maxLogBytes;
-    const overShare = fs !== undefined && c.logBytes >= t.minOversizeBytes && c.logBytes >= t.maxLogFreeShare * fs.availableBytes;
+    const overShare = fs !== undefined && c.logBytes >= MIN_OVERSIZE_BYTES && c.logBytes >= (t.maxLogSharePercent / 100) * fs.availableBytes;
     if (overLimit || overShare) {
       const why = overLimit
         ? `over the ${formatBytes(t.maxLogBytes)} limit`

@@ -1,44 +1,23 @@
 // Host checks: disk and inode use of the filesystems Docker and the agent write to, and the size and bounds
 // of every container's json-file logs, with the ECS task that owns them. Another source of Findings.
 import type { Host } from '../host.js';
-import { ConfigError } from '../errors.js';
 import { severityRank, type Severity } from '../types.js';
 import { walkContainers } from './container-logs.js';
 import { readCleanupSettings, readDaemonConfig } from './daemon-config.js';
 import { checkFilesystems } from './filesystems.js';
 import { containerFindings, filesystemFindings, sortFindings } from './findings.js';
-import { DEFAULT_THRESHOLDS, type HostCheckOptions, type HostCheckReport, type Skipped, type Thresholds } from './types.js';
+import { thresholdsOf, type HostCheckOptions, type HostCheckReport, type Skipped } from './types.js';
 
 export { correlateDiskFull } from './correlate.js';
 export { renderChecksText } from './render.js';
-export { DEFAULT_THRESHOLDS } from './types.js';
 export type * from './types.js';
+export { thresholdsOf } from './types.js';
 
 export const DEFAULT_TOP = 10;
 
-/** Rejects thresholds that cannot mean anything, naming the key. */
-export function resolveThresholds(partial: Partial<Thresholds> = {}): Thresholds {
-  const t: Thresholds = { ...DEFAULT_THRESHOLDS };
-  for (const [k, v] of Object.entries(partial)) if (v !== undefined) (t as unknown as Record<string, number>)[k] = v;
-  const percent = (key: keyof Thresholds): void => {
-    const v = t[key];
-    if (!Number.isFinite(v) || v <= 0 || v > 100) throw new ConfigError(`must be a percentage in (0, 100], got ${v}`, { key });
-  };
-  percent('diskWarnPercent');
-  percent('diskErrorPercent');
-  percent('inodeWarnPercent');
-  percent('inodeErrorPercent');
-  if (t.diskWarnPercent > t.diskErrorPercent) throw new ConfigError('warn threshold is above the error threshold', { key: 'diskWarnPercent' });
-  if (t.inodeWarnPercent > t.inodeErrorPercent) throw new ConfigError('warn threshold is above the error threshold', { key: 'inodeWarnPercent' });
-  if (!Number.isFinite(t.maxLogBytes) || t.maxLogBytes <= 0) throw new ConfigError(`must be a positive byte count, got ${t.maxLogBytes}`, { key: 'maxLogBytes' });
-  if (!(t.maxLogFreeShare > 0 && t.maxLogFreeShare <= 1)) throw new ConfigError(`must be a share in (0, 1], got ${t.maxLogFreeShare}`, { key: 'maxLogFreeShare' });
-  if (!Number.isFinite(t.minOversizeBytes) || t.minOversizeBytes < 0) throw new ConfigError(`must be a byte count, got ${t.minOversizeBytes}`, { key: 'minOversizeBytes' });
-  return t;
-}
-
 /** Runs every host check. Never throws for host state: unreadable items land in `skipped`. */
-export async function runHostChecks(host: Host, opts: HostCheckOptions = {}): Promise<HostCheckReport> {
-  const thresholds = resolveThresholds(opts.thresholds);
+export async function runHostChecks(host: Host, opts: HostCheckOptions): Promise<HostCheckReport> {
+  const thresholds = thresholdsOf(opts.thresholds);
   const skipped: Skipped[] = [];
   const [daemon, cleanup] = await Promise.all([readDaemonConfig(host, skipped), readCleanupSettings(host, skipped)]);
   const paths = [...new Set([daemon.dataRoot, '/var/lib/ecs', '/var/log', '/'])];

@@ -1,33 +1,27 @@
 // The host checks' own vocabulary: what a filesystem and a container's logs look like to us, and the report.
+import type { TriageConfig } from '../config.js';
 import type { Finding, Severity } from '../types.js';
 
-export interface Thresholds {
-  /** Block use in percent at which a filesystem gets a warn / error finding. */
-  diskWarnPercent: number;
-  diskErrorPercent: number;
-  /** The same for inodes, judged separately: a disk can run out of inodes with blocks to spare. */
-  inodeWarnPercent: number;
-  inodeErrorPercent: number;
-  /** One container's logs (live file plus rotations) above this many bytes is oversize. */
-  maxLogBytes: number;
-  /** …or above this share (0–1] of the free space left on its filesystem. */
-  maxLogFreeShare: number;
-  /** Logs smaller than this are never called oversize by the free-space share (keeps a full disk from flagging every small log). */
-  minOversizeBytes: number;
+/**
+ * The thresholds, in the one form they have everywhere: the `checks.*` configuration keys (percentages, bytes),
+ * declared with their defaults and bounds in src/config/keys.ts; the `check`/`scan` flags set the same keys.
+ */
+export type Thresholds = Pick<
+  TriageConfig['checks'],
+  'diskWarnPercent' | 'diskErrorPercent' | 'inodeWarnPercent' | 'inodeErrorPercent' | 'maxLogBytes' | 'maxLogSharePercent'
+>;
+
+/** The thresholds out of the whole `checks` section (the report shows exactly these). */
+export function thresholdsOf(c: Thresholds): Thresholds {
+  const { diskWarnPercent, diskErrorPercent, inodeWarnPercent, inodeErrorPercent, maxLogBytes, maxLogSharePercent } = c;
+  return { diskWarnPercent, diskErrorPercent, inodeWarnPercent, inodeErrorPercent, maxLogBytes, maxLogSharePercent };
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = {
-  diskWarnPercent: 80,
-  diskErrorPercent: 90,
-  inodeWarnPercent: 80,
-  inodeErrorPercent: 90,
-  maxLogBytes: 1024 ** 3,
-  maxLogFreeShare: 0.5,
-  minOversizeBytes: 64 * 1024 ** 2,
-};
+/** Logs smaller than this are never called oversize by the free-space share (keeps a full disk from flagging every small log). */
+export const MIN_OVERSIZE_BYTES = 64 * 1024 ** 2;
 
 export interface HostCheckOptions {
-  thresholds?: Partial<Thresholds>;
+  thresholds: Thresholds;
   /** How many containers (largest logs first) the report lists. Default 10. */
   top?: number;
   /** Containers checked between yields to the event loop. Default 64. */

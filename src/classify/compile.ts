@@ -8,6 +8,7 @@ import { groupsToFields } from './fields.js';
 import { findBacktrackingRisk } from './redos.js';
 import { checkFileShape, checkRuleShape, DEFAULT_PRIORITY, normaliseExamples, type CompiledRule, type RawRule } from './rule.js';
 import { containsLiteral } from './literal.js';
+import { compileSteps, hasTemplates } from './templates.js';
 import { RuleSet } from './ruleset.js';
 
 /** A pattern file after parsing: its name (for messages) and its document. */
@@ -101,6 +102,8 @@ function compileRule(raw: RawRule, family: string, file: string, errors: RuleErr
     remediation: raw.remediation,
     ...(raw.alternatives ? { alternatives: raw.alternatives } : {}),
     docs: raw.docs ?? [],
+    ...(raw.wrapper ? { wrapper: raw.wrapper } : {}),
+    ...(hasTemplates(raw.remediation) ? { templates: compileSteps(raw.remediation) } : {}),
     examples: normaliseExamples(raw.examples),
     counterexamples: raw.counterexamples ?? [],
   };

@@ -33,8 +33,11 @@ const LOGFMT_KEYS: Record<string, string> = {
   container: 'container',
   containerName: 'container',
   cluster: 'cluster',
+  exitCode: 'exitCode',
+  oomKilled: 'oomKilled',
+  stopCode: 'stopCode',
 };
-const LOGFMT_PAIR = /(?:^|[\s{,])"?(image|taskARN|taskArn|task|container|containerName|cluster)"?[=:]("(?:[^"\\]|\\.)*"|[^\s",}]+)/g;
+const LOGFMT_PAIR = /(?:^|[\s{,])"?(image|taskARN|taskArn|task|container|containerName|cluster|exitCode|oomKilled|stopCode)"?[=:]("(?:[^"\\]|\\.)*"|[^\s",}]+)/g;
 /** How Docker, containerd, kubelet and the agent name the image in prose. */
 const IMAGE_PHRASES = [
   /(?:[Pp]ull(?:ing)? image|unpack image|resolve reference|[Ff]ailed to pull image) \\?"?([\w][\w.-]*(?::\d+)?\/[\w./-]+(?::[\w.-]+)?(?:@sha256:[a-f0-9]{64})?)/,
@@ -74,10 +77,45 @@ export function standardFields(text: string): Fields {
     if (m) f.taskArn = detach(m[0]);
     else if (typeof f.task === 'string' && f.task.startsWith('arn:')) f.taskArn = f.task;
   }
-  const host = URL_HOST.exec(text);
+  const host = URL_HOST.exec(text) ?? (text.includes('lookup ') ? LOOKUP_HOST.exec(text) : null);
   if (host) f.host = detach(host[1]!);
+  // Each pattern only where its key word is: this runs for every matched line, and most lines have none.
+  if (text.includes('arn:aws')) {
+    const principal = PRINCIPAL_ARN.exec(text);
+    if (principal) f.principal = detach(principal[0]);
+    const resource = text.includes('not authorized') ? RESOURCE_ARN.exec(text) : null;
+    if (resource) f.resource = detach(resource[1]!);
+    const secret = text.includes(':secretsmanager:') ? SECRET_ARN.exec(text) : null;
+    if (secret) f.secretArn = detach(secret[0]);
+    const group = text.includes(':log-group:') ? LOG_GROUP.exec(text) : null;
+    if (group) f.logGroup = detach(group[1] ?? group[2]!);
+  }
+  if (text.includes('parameter')) {
+    const param = SSM_PARAMETER.exec(text);
+    if (param) f.parameterName = detach(param[1] ?? param[2]!);
+  }
+  if (f.logGroup === undefined && text.includes('awslogs-group')) {
+    const group = LOG_GROUP.exec(text);
+    if (group) f.logGroup = detach(group[1] ?? group[2]!);
+  }
+  if (text.includes('Bind for') || text.includes(': bind')) {
+    const port = HOST_PORT.exec(text);
+    if (port) f.port = port[1] ?? port[2]!;
+  }
   return f;
 }
+
+// The principal that was refused (`User: arn:... is not authorized`), the resource it was refused on, and the
+// names AWS puts in ARNs: enough to fill `aws iam` and `aws secretsmanager` commands in the advice.
+const PRINCIPAL_ARN = /arn:aws[\w-]*:(?:sts::\d{12}:assumed-role|iam::\d{12}:role)\/[\w+=,.@/-]+/;
+const RESOURCE_ARN = /not authorized to perform:? [\w-]+:\w+ on resource:? (arn:aws[\w-]*:[\w-]+:[\w-]*:\d{12}:[\w+=,.@:/*-]+?)(?=[\s"\\,;]|\.?$| because)/;
+const SECRET_ARN = /arn:aws[\w-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+/;
+const SSM_PARAMETER = /arn:aws[\w-]*:ssm:[a-z0-9-]+:\d{12}:parameter(\/[\w/.-]+)|invalid parameters?: (\/?[\w/.-]+)/;
+const LOG_GROUP = /:log-group:([\w/.#-]+?)(?::log-stream|:\*|[\s"\\,]|$)|awslogs-group[=:] ?\\?"?([\w/.#-]+)/;
+/** `Bind for 0.0.0.0:80 failed` (Docker), `listen tcp 0.0.0.0:80: bind:` (Go). */
+const HOST_PORT = /Bind for [\w.:[\]]*?:(\d{1,5}) failed|listen (?:tcp|udp)6? [\w.:[\]]*?:(\d{1,5}): bind/;
+/** The host of a DNS lookup Go reports (`dial tcp: lookup HOST on 10.0.0.2:53: ...`). */
+const LOOKUP_HOST = /lookup ([\w-]+(?:\.[\w-]+)+)(?: on [\w.:[\]]+)?: /;
 
 export interface ImageRef {
   registry: string;
@@ -159,12 +197,60 @@ function enrich(f: Fields): Fields {
     }
   }
   if (typeof f.httpStatus === 'string' && /^\d{3}$/.test(f.httpStatus)) f.httpStatus = Number(f.httpStatus);
+  if (typeof f.exitCode === 'string' && /^-?\d{1,10}$/.test(f.exitCode)) f.exitCode = Number(f.exitCode);
+  if (f.oomKilled === 'true' || f.oomKilled === 'false') f.oomKilled = f.oomKilled === 'true';
+  let taskRegion: string | undefined;
+  let taskAccount: string | undefined;
   if (typeof f.taskArn === 'string') {
     const m = TASK_ARN.exec(f.taskArn);
     if (m) {
       f.taskId = m[4]!;
       if (m[3]) f.cluster ??= m[3];
+      taskRegion = m[1];
+      taskAccount = m[2];
     }
   }
+  const role = typeof f.principal === 'string' ? roleOf(f.principal) : undefined;
+  if (role) {
+    f.roleName ??= role.name;
+    f.roleArn ??= role.arn;
+  }
+  const res = typeof f.resource === 'string' ? ARN.exec(f.resource) : null;
+  if (res && res[2] === 'ecr') {
+    const repo = /^repository\/(.+)$/.exec(res[5]!);
+    if (repo) {
+      f.repositoryArn ??= f.resource as string;
+      f.repository ??= repo[1]!;
+      f.ecrAccount ??= res[4]!;
+      f.ecrRegion ??= res[3]!;
+    }
+  }
+  if (f.repositoryArn === undefined && f.isEcr === true && typeof f.repository === 'string') {
+    f.repositoryArn = `arn:aws:ecr:${String(f.ecrRegion)}:${String(f.ecrAccount)}:repository/${f.repository}`;
+  }
+  // `account` and `region`: where the thing to fix lives - the registry, else the refused resource, else the task.
+  const secret = typeof f.secretArn === 'string' ? ARN.exec(f.secretArn) : null;
+  const account = f.ecrAccount ?? res?.[4] ?? secret?.[4] ?? taskAccount ?? (typeof f.principal === 'string' ? accountOf(f.principal) : undefined);
+  const region = f.ecrRegion ?? (res?.[3] || undefined) ?? secret?.[3] ?? (typeof f.host === 'string' ? AWS_HOST_REGION.exec(f.host)?.[1] : undefined) ?? taskRegion;
+  if (account !== undefined) f.account ??= account;
+  if (region !== undefined) f.region ??= region;
   return f;
+}
+
+const ARN = /^arn:(aws[\w-]*):([\w-]+):([a-z0-9-]*):(\d{12})?:(.+)$/;
+const AWS_HOST_REGION = /\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.amazonaws\.com(?:\.cn)?$/;
+
+/**
+ * The role behind a principal ARN. An assumed-role ARN drops the role's path, so the ARN rebuilt from it is
+ * right only for roles without a path; the name is what the `aws iam` commands take.
+ */
+function roleOf(principal: string): { name: string; arn: string } | undefined {
+  const assumed = /^arn:(aws[\w-]*):sts::(\d{12}):assumed-role\/([\w+=,.@-]+)\//.exec(principal);
+  if (assumed) return { name: assumed[3]!, arn: `arn:${assumed[1]}:iam::${assumed[2]}:role/${assumed[3]}` };
+  const role = /^arn:aws[\w-]*:iam::\d{12}:role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]+)$/.exec(principal);
+  return role ? { name: role[1]!, arn: principal } : undefined;
+}
+
+function accountOf(arn: string): string | undefined {
+  return /^arn:[\w-]+:[\w-]+:[a-z0-9-]*:(\d{12}):/.exec(arn)?.[1];
 }

@@ -11,6 +11,8 @@ import { stressRules } from './stress.js';
 
 /** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse). */
 declare const __EMBEDDED_PATTERNS__: Record<string, { doc?: unknown; text?: string }> | undefined;
+/** Set by scripts/build.mjs when the embedded rules passed every check, examples included, at build time. */
+declare const __EMBEDDED_PATTERNS_VERIFIED__: boolean | undefined;
 
 export interface PatternSource {
   /** Shown in messages: a path, or `embedded:NAME` for the copy inside the bundle. */
@@ -18,6 +20,8 @@ export interface PatternSource {
   text: string;
   /** Already parsed (the bundle's embedded copy): skips the YAML parser. */
   doc?: unknown;
+  /** Its examples were run at build time (the bundle's embedded copy): not again at every start. */
+  verified?: boolean;
 }
 
 
@@ -53,6 +57,7 @@ function embeddedSources(): PatternSource[] | undefined {
     name: `embedded:${name}`,
     text: e.text ?? '',
     ...(e.doc !== undefined ? { doc: e.doc } : {}),
+    ...(typeof __EMBEDDED_PATTERNS_VERIFIED__ === 'boolean' && __EMBEDDED_PATTERNS_VERIFIED__ ? { verified: true } : {}),
   }));
 }
 
@@ -126,5 +131,6 @@ export function compileRuleSet(sources: PatternSource[]): RuleSet {
       errors.push(new RuleError(src.name, undefined, `not valid ${src.name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`));
     }
   }
-  return compileParsed(parsed, errors);
+  // Shapes and regexes are always checked; the examples (most of the start-up time) only when not done at build time.
+  return compileParsed(parsed, errors, { verifyExamples: !sources.every((s) => s.verified) });
 }

@@ -148,6 +148,8 @@ export function findAdjacentOverlap(source: string, flags = ''): string | undefi
       }
       if (!run) continue;
       if (single) {
+        // An optional one (`[:=]?`, `\s{0,3}`) can be skipped: the run goes on past it unchanged.
+        if (single.min === 0) continue;
         // A bounded repeat of one character class: the run goes on only through characters it shares.
         const set = charSet(single.node, flags);
         run.set = run.set.map((c, k) => c && set[k]!);
@@ -172,9 +174,9 @@ export function findAdjacentOverlap(source: string, flags = ''): string | undefi
  */
 const PAIR_BOUND = 1000;
 
-function singleCharRepeat(n: RegexNode): { node: Extract<RegexNode, { t: 'char' }>; max: number } | undefined {
-  if (n.t === 'char') return { node: n, max: 1 };
-  if (n.t === 'quant' && n.node.t === 'char') return { node: n.node, max: n.max };
+function singleCharRepeat(n: RegexNode): { node: Extract<RegexNode, { t: 'char' }>; min: number; max: number } | undefined {
+  if (n.t === 'char') return { node: n, min: 1, max: 1 };
+  if (n.t === 'quant' && n.node.t === 'char') return { node: n.node, min: n.min, max: n.max };
   return undefined;
 }
 

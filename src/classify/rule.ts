@@ -1,6 +1,10 @@
 // A rule as written in a pattern file, and its compiled form. Validation of the raw shape lives here too,
 // so the rules for what a pattern file may contain are in one place.
+import type { CompiledStep } from './templates.js';
 import { CATEGORIES, LOG_SOURCES, SEVERITIES, type Category, type LogSourceKind, type Severity } from '../types.js';
+
+export const WRAPPER_KINDS = ['generic', 'specific'] as const;
+export type WrapperKind = (typeof WRAPPER_KINDS)[number];
 
 export interface RuleExample {
   line: string;
@@ -27,6 +31,13 @@ export interface RawRule {
   alternatives?: Category[];
   /** Pages that explain this cause (AWS or Docker documentation), shown with the finding. */
   docs?: string[];
+  /**
+   * The rule names an error wrapper, not a cause: the cause the line names inside it is attached as
+   * `secondary`, or becomes the finding (README "Precedence"). `generic`: says only that something failed
+   * (ResourceInitializationError); `specific`: names a step of the rule's own category (the agent's
+   * `unable to retrieve secret from asm`).
+   */
+  wrapper?: WrapperKind;
   examples: RuleExample[];
   counterexamples?: string[];
 }
@@ -50,6 +61,9 @@ export interface CompiledRule {
   readonly remediation: readonly string[];
   readonly alternatives?: readonly Category[];
   readonly docs: readonly string[];
+  readonly wrapper?: WrapperKind;
+  /** The remediation split at its `{field|PLACEHOLDER}` templates, when some step has one. */
+  readonly templates?: readonly CompiledStep[];
   readonly examples: readonly RuleExample[];
   readonly counterexamples: readonly string[];
 }
@@ -57,7 +71,7 @@ export interface CompiledRule {
 export const DEFAULT_PRIORITY = 50;
 const RULE_KEYS = new Set([
   'id', 'category', 'severity', 'priority', 'sources', 'literals', 'match', 'flags', 'unless', 'title',
-  'causes', 'remediation', 'alternatives', 'docs', 'examples', 'counterexamples',
+  'causes', 'remediation', 'alternatives', 'docs', 'wrapper', 'examples', 'counterexamples',
 ]);
 const EXAMPLE_KEYS = new Set(['line', 'source', 'fields', 'origin']);
 const FILE_KEYS = new Set(['family', 'description', 'rules']);
@@ -120,6 +134,7 @@ export function checkRuleShape(r: unknown): Problems {
     if (!isStringArray(o.docs)) p.push('`docs` must be a list of URLs');
     else for (const d of o.docs) if (!/^https:\/\/\S+$/.test(d)) p.push(`docs entry ${JSON.stringify(d)} must be an https URL`);
   }
+  if (o.wrapper !== undefined && !WRAPPER_KINDS.includes(o.wrapper as WrapperKind)) p.push(`\`wrapper\` must be one of: ${WRAPPER_KINDS.join(', ')}`);
   if (!Array.isArray(o.examples) || o.examples.length === 0) p.push('`examples` must be a non-empty list');
   else o.examples.forEach((ex, i) => {
     if (typeof ex === 'string') return;

@@ -2,9 +2,12 @@
 // measures what they cannot see. Adversarial lines are built from each regex itself: for every repeat (a
 // quantified class or group), a prefix that leads the match to it, then characters the repeat accepts up to the
 // length of a line, then a character that makes the match fail, so the engine must try every way back; and
-// near-misses of the rule's examples.
+// near-misses of the rule's examples; and for every repeat, the text before it over and over (`lit[\s\S]*?x`
+// on `lit lit lit …`: each copy starts a scan to the end of the line, quadratic in its length).
 // Each line is timed at growing lengths up to MAX_MATCH_CHARS, so a regex that would take minutes is caught on
-// a short line, by its growth, instead of being run to the end.
+// a short line, by its growth, instead of being run to the end. Time is CPU time, the least of repeated runs,
+// and a rule fails only when its time also grows faster than its line: waiting for a core on a loaded
+// machine, or a slower machine, is not the regex's doing.
 // `patterns check` runs this on every rule; the loader on rules from a user's pattern directory; the shipped
 // rules are verified by the tests, so start-up does not pay for it.
 import type { CompiledRule } from './rule.js';
@@ -28,6 +31,8 @@ interface Attack {
 
 /** Per regex: enough lines to try every repeat a few ways, not so many that loading a directory drags. */
 const MAX_ATTACKS = 40;
+/** Per regex, lines that repeat the text before a repeat (one per repeat). */
+const MAX_REPEATED_PREFIXES = 12;
 /** Characters that end a pump; lines never contain a newline, so it is not among them. */
 const ENDINGS = ['!', '\u0001', '"', '~', '#', '\\', '\u00a0', 'Z', '0'];
 /** Characters tried first when a repeat accepts several. */
@@ -85,25 +90,31 @@ function fill(head: string, unit: string, tail: string, length: number): string 
   return head + unit.repeat(Math.ceil(room / unit.length)).slice(0, room) + tail;
 }
 
-/** Adversarial lines for one regex: each repeat pumped after the prefix that reaches it. */
+/**
+ * Adversarial lines for one regex: each repeat pumped after the prefix that reaches it; and the prefix with one
+ * character the repeat takes, over and over, so that every copy is a start from which the repeat runs on to
+ * the end of the line.
+ */
 export function attacksFor(source: string, flags: string): Attack[] {
   const attacks: Attack[] = [];
+  const repeated: Attack[] = [];
   const seen = new Set<string>();
-  const add = (what: string, head: string, unit: string, tail: string): void => {
+  const add = (to: Attack[], what: string, head: string, unit: string, tail: string): void => {
     const key = `${head}\u0000${unit}\u0000${tail}`;
     if (seen.has(key) || unit === '') return;
     seen.add(key);
-    attacks.push({ what, build: (length) => fill(head, unit, tail, length) });
+    to.push({ what, build: (length) => fill(head, unit, tail, length) });
   };
   const walk = (seq: readonly RegexNode[], before: string): void => {
     let prefix = before;
     for (const node of seq) {
       if (node.t === 'quant' && node.max > 1) {
-        for (const pump of pumps(node.node, flags)) {
-          for (const end of endings(node, flags)) {
-            add(`\`${node.src}\` repeated after ${JSON.stringify(prefix.slice(-20))}`, prefix, pump, end);
-          }
+        const ends = endings(node, flags);
+        const passes = pumps(node.node, flags);
+        for (const pump of passes) {
+          for (const end of ends) add(attacks, `\`${node.src}\` repeated after ${JSON.stringify(prefix.slice(-20))}`, prefix, pump, end);
         }
+        if (prefix !== '' && passes.length > 0) add(repeated, `${JSON.stringify((prefix + passes[0]!).slice(-24))} over and over (each copy a start for \`${node.src}\`)`, '', prefix + passes[0]!, ends[0]!);
       }
       const inner = node.t === 'quant' ? node.node : node;
       if (inner.t === 'group') for (const alt of inner.alts) walk(alt, prefix);
@@ -111,7 +122,7 @@ export function attacksFor(source: string, flags: string): Attack[] {
     }
   };
   for (const alt of parseRegex(source)) walk(alt, '');
-  return attacks.slice(0, MAX_ATTACKS);
+  return [...attacks.slice(0, MAX_ATTACKS), ...repeated.slice(0, MAX_REPEATED_PREFIXES)];
 }
 
 /** Near-misses of the rule's examples, and floods of single characters (the checks before issue 10). */
@@ -129,24 +140,52 @@ function exampleAttacks(rule: CompiledRule): Attack[] {
 
 /** Below this a measurement is mostly timer noise: its growth steers nothing. */
 const NOISE_MS = 0.02;
+/** Runs of one line before a time counts against a rule: the least is kept (a pause only ever adds time). */
+const CONFIRM_RUNS = 5;
+/** Time on a line twice as long grows by 2^this or more for a regex that is slower than linear. */
+const SUPERLINEAR = 1.25;
 
+/**
+ * One run's cost: its CPU time, or the wall-clock time when that is smaller (CPU time counts the process's
+ * other threads too). Waiting for a core on a loaded machine is not the regex's time.
+ */
 function timeOnce(regexes: readonly RegExp[], input: string): number {
+  const cpu = process.cpuUsage();
   const t0 = performance.now();
   for (const re of regexes) re.test(input);
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const used = process.cpuUsage(cpu);
+  return Math.min(wall, (used.user + used.system) / 1000);
+}
+
+/** The least of up to `runs` runs, stopping early once one is below `enough`. */
+function timeBest(regexes: readonly RegExp[], input: string, runs: number, enough = 0, first = Infinity): number {
+  let best = first;
+  for (let k = 0; k < runs && best >= enough; k++) best = Math.min(best, timeOnce(regexes, input));
+  return best;
+}
+
+interface Verdict {
+  ms: number;
+  length: number;
+  projected: boolean;
 }
 
 /**
  * Time for the regexes on the attack at MAX_MATCH_CHARS, measured at growing lengths. Each next length is
  * chosen so that even exponential growth, as measured so far, keeps the next run within the limit; when the
  * limit is already near on a line far shorter than MAX_MATCH_CHARS, the rule is reported with a projection
- * instead of being run for minutes. A projection is confirmed on repeated runs first: one pause of the machine
- * must not fail a rule.
+ * instead of being run for minutes. A time over the limit counts only as the least of repeated runs, and only
+ * when the time also grows faster than the line (measured again on a line half as long): a linear regex is
+ * never failed by a busy machine, and a backtracking one fails on a quiet machine and a loaded one alike.
  */
-function measure(regexes: readonly RegExp[], attack: Attack, limitMs: number): { ms: number; length: number; projected: boolean } {
-  const best = (length: number): number => {
-    const input = attack.build(length);
-    return Math.min(timeOnce(regexes, input), timeOnce(regexes, input), timeOnce(regexes, input));
+function measure(regexes: readonly RegExp[], attack: Attack, limitMs: number): Verdict {
+  const best = (length: number, first?: number): number => timeBest(regexes, attack.build(length), CONFIRM_RUNS, 0, first);
+  /** Whether the time at `length` (`ms`, confirmed) grows faster than the line, from half of it. */
+  const superlinear = (length: number, ms: number): boolean => {
+    const half = Math.floor(length / 2);
+    if (half < 16) return true;
+    return ms >= best(half) * 2 ** SUPERLINEAR;
   };
   /** Whether the growth from `a` to `b` still condemns the regex when both are measured again. */
   const holds = (a: Sample, b: Sample, verdict: (a: Sample, b: Sample) => number | undefined): number | undefined => {
@@ -159,15 +198,19 @@ function measure(regexes: readonly RegExp[], attack: Attack, limitMs: number): {
   for (let length = 16; ; ) {
     const input = attack.build(length);
     let ms = timeOnce(regexes, input);
-    if (ms > limitMs && ms < 5 * limitMs) ms = Math.min(ms, timeOnce(regexes, input), timeOnce(regexes, input));
-    if (ms > limitMs) return { ms, length, projected: false };
+    // Far over the limit is a verdict at once (running it again would cost more than the check is worth).
+    if (ms > limitMs && ms < 10 * limitMs) ms = timeBest(regexes, input, CONFIRM_RUNS - 1, limitMs, ms);
+    if (ms > limitMs) {
+      if (ms >= 10 * limitMs || superlinear(length, ms)) return { ms, length, projected: false };
+      return { ms: 0, length, projected: false };
+    }
     if (length >= MAX_MATCH_CHARS) return { ms, length, projected: false };
     const here: Sample = { length, ms };
     // Doubling while the time is noise; carefully once it is measurable and its growth is not yet known.
     let next = ms < NOISE_MS ? length * 2 : Math.ceil(length * 1.25);
     if (prev && ms >= NOISE_MS && ms > prev.ms) {
       // Near the limit already, on a line far shorter than MAX_MATCH_CHARS, and still growing.
-      const projected = holds(prev, here, (a, b) => (allowedAfter(a, b, limitMs) < b.length * 1.05 ? projectedAt(a, b, MAX_MATCH_CHARS) : undefined));
+      const projected = holds(prev, here, (a, b) => (allowedAfter(a, b, limitMs) < b.length * 1.05 && exponentOf(a, b) >= SUPERLINEAR ? projectedAt(a, b, MAX_MATCH_CHARS) : undefined));
       if (projected !== undefined && projected > limitMs) return { ms: projected, length: MAX_MATCH_CHARS, projected: true };
       next = Math.min(length * 2, Math.max(length + 1, Math.floor(allowedAfter(prev, here, limitMs))));
     }

@@ -1,22 +1,18 @@
 // `ecs-triage check`: only the host checks (filesystems, inodes, container json-file logs), no log scan.
-import { stat } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { ConfigError, UsageError } from '../errors.js';
-import { makeHost } from '../host.js';
-import { redact } from '../redact.js';
+import { requireHostRoot } from '../host.js';
+import { redacted } from '../redacted.js';
 import { SEVERITIES, type Severity } from '../types.js';
-import { DEFAULT_THRESHOLDS, DEFAULT_TOP, failsAt, renderChecksText, resolveThresholds, runHostChecks, type Thresholds } from '../checks/index.js';
-import { parseDockerSize } from '../checks/sizes.js';
+import { DEFAULT_TOP, failsAt, renderChecksText, runHostChecks, thresholdsOf, type Thresholds } from '../checks/index.js';
+import { buildConfig, keySpec } from '../config.js';
 
-export interface ThresholdFlags {
-  warnPercent?: string;
-  errorPercent?: string;
-  inodeWarnPercent?: string;
-  inodeErrorPercent?: string;
-  maxLogSize?: string;
-  maxLogShare?: string;
-}
+/** The threshold keys, each set by its flag (declared with the key in src/config/keys.ts). */
+const THRESHOLD_KEYS = ['diskWarnPercent', 'diskErrorPercent', 'inodeWarnPercent', 'inodeErrorPercent', 'maxLogBytes', 'maxLogSharePercent'] as const;
+/** Commander's attribute names: `--warn-percent` → `warnPercent`. */
+export type ThresholdFlags = Partial<Record<string, unknown>>;
+const attributeOf = (flag: string): string => flag.replace(/^--/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 interface CheckFlags extends ThresholdFlags {
   root: string;
@@ -25,16 +21,6 @@ interface CheckFlags extends ThresholdFlags {
   failOn: Severity | 'never';
 }
 
-const FLAG_OF_KEY: Record<keyof Thresholds, string> = {
-  diskWarnPercent: '--warn-percent',
-  diskErrorPercent: '--error-percent',
-  inodeWarnPercent: '--inode-warn-percent',
-  inodeErrorPercent: '--inode-error-percent',
-  maxLogBytes: '--max-log-size',
-  maxLogFreeShare: '--max-log-share',
-  minOversizeBytes: '--max-log-share',
-};
-
 function number(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -42,29 +28,17 @@ function number(flag: string, text: string | undefined): number | undefined {
   return n;
 }
 
-/** The threshold flags as thresholds; shared with `scan`, which takes the same flags. */
+/** The threshold flags as thresholds, parsed and checked as the `checks.*` keys are; shared with `scan`. */
 export function thresholdsFrom(flags: ThresholdFlags): Thresholds {
-  const partial: Partial<Thresholds> = {};
-  const set = (key: keyof Thresholds, v: number | undefined): void => {
-    if (v !== undefined) partial[key] = v;
-  };
-  set('diskWarnPercent', number('--warn-percent', flags.warnPercent));
-  set('diskErrorPercent', number('--error-percent', flags.errorPercent));
-  set('inodeWarnPercent', number('--inode-warn-percent', flags.inodeWarnPercent));
-  set('inodeErrorPercent', number('--inode-error-percent', flags.inodeErrorPercent));
-  const share = number('--max-log-share', flags.maxLogShare);
-  if (share !== undefined) set('maxLogFreeShare', share / 100);
-  if (flags.maxLogSize !== undefined) {
-    const bytes = parseDockerSize(flags.maxLogSize);
-    if (bytes === undefined || bytes <= 0) throw new UsageError(`--max-log-size: not a size: ${JSON.stringify(flags.maxLogSize)} (use e.g. 500m, 1g, 2.5g)`);
-    partial.maxLogBytes = bytes;
+  const overrides: Record<string, unknown> = {};
+  for (const k of THRESHOLD_KEYS) {
+    const v = flags[attributeOf(keySpec(`checks.${k}`).flag!)];
+    if (v !== undefined) overrides[`checks.${k}`] = v;
   }
   try {
-    return resolveThresholds(partial);
+    return thresholdsOf(buildConfig(undefined, overrides).checks);
   } catch (err) {
-    if (err instanceof ConfigError && err.key) {
-      throw new UsageError(`${FLAG_OF_KEY[err.key as keyof Thresholds] ?? err.key}: ${err.message.replace(/^[^:]*: /, '')}`);
-    }
+    if (err instanceof ConfigError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -73,25 +47,19 @@ async function action(flags: CheckFlags, io: CommandIO, exit: ExitCodeSink): Pro
   const thresholds = thresholdsFrom(flags);
   const top = number('--top', flags.top);
   if (top === undefined || !Number.isInteger(top) || top < 0) throw new UsageError(`--top: must be a whole number, got ${JSON.stringify(flags.top)}`);
-  // A mistyped --root would otherwise be measured at its nearest existing parent and look like a real host.
-  const isDir = await stat(flags.root).then((st) => st.isDirectory(), () => false);
-  if (!isDir) throw new UsageError(`--root ${flags.root}: no such directory`, { hint: "pass the directory that stands for the host's / (default /)" });
-  const report = await runHostChecks(makeHost(flags.root), { thresholds, top });
+  const report = await runHostChecks(await requireHostRoot(flags.root), { thresholds, top });
   const text = flags.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderChecksText(report);
-  io.stdout.write(redact(text));
+  io.stdout.write(redacted(text));
   exit.set(flags.failOn !== 'never' && failsAt(report, flags.failOn) ? EXIT.findings : EXIT.ok);
 }
 
-/** The threshold flags of `check`, also offered by `scan`. */
+/** The threshold flags of `check`, also offered by `scan`: names, help and defaults from the declaration. */
 export function addThresholdOptions(cmd: Command): Command {
-  const d = DEFAULT_THRESHOLDS;
-  return cmd
-    .option('--warn-percent <n>', `block use (%) that is a warning`, String(d.diskWarnPercent))
-    .option('--error-percent <n>', `block use (%) that is an error`, String(d.diskErrorPercent))
-    .option('--inode-warn-percent <n>', 'inode use (%) that is a warning', String(d.inodeWarnPercent))
-    .option('--inode-error-percent <n>', 'inode use (%) that is an error', String(d.inodeErrorPercent))
-    .option('--max-log-size <size>', "one container's logs above this are oversize (Docker size syntax: 500m, 1g)", '1g')
-    .option('--max-log-share <percent>', "…or above this share of the free space on the data root's filesystem", String(d.maxLogFreeShare * 100));
+  for (const k of THRESHOLD_KEYS) {
+    const spec = keySpec(`checks.${k}`);
+    cmd.option(`${spec.flag} <value>`, `${spec.help.replaceAll('`', '')} (${spec.type}; default ${spec.defaultText.replaceAll('`', '')})`);
+  }
+  return cmd;
 }
 
 export const registerCheck: RegisterCommand = (program: Command, io: CommandIO, exit: ExitCodeSink) => {

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { loadRuleSet } from '../classify/load.js';
 import { parseLine } from '../formats/index.js';
-import { redact, redactFields } from '../redact.js';
+import { redacted, redactedFields } from '../redacted.js';
 import { boundedLines, LONG_LINE_HEAD_BYTES } from '../sources/bounded-lines.js';
 import { MAX_LINE_BYTES } from '../sources/file-scan.js';
 import { LOG_SOURCES, type RecordSource } from '../types.js';
@@ -48,16 +48,16 @@ export const registerClassify: RegisterCommand = (program: Command, io) => {
                 category: f.category,
                 ruleId: f.ruleId,
                 severity: f.severity,
-                title: redact(f.title),
-                fields: redactFields(f.fields, f.line),
-                ...(f.secondary ? { secondary: { ...f.secondary, title: redact(f.secondary.title) } } : {}),
+                title: redacted(f.title),
+                fields: redactedFields(f.fields, f.line),
+                ...(f.secondary ? { secondary: { ...f.secondary, title: redacted(f.secondary.title) } } : {}),
                 ...(rec.time !== undefined ? { time: new Date(rec.time).toISOString() } : {}),
                 ...cut,
               }
             : { line: n, category: null, ruleId: null, severity: null, fields: {}, ...cut };
           await write(JSON.stringify(result) + '\n');
         } else {
-          await write(f ? `${f.category}\t${f.ruleId}\t${f.severity}\t${redact(f.title)}\n` : '-\t-\t-\t\n');
+          await write(f ? `${f.category}\t${f.ruleId}\t${f.severity}\t${redacted(f.title)}\n` : '-\t-\t-\t\n');
         }
       }
     });

@@ -1,15 +1,17 @@
 // `ecs-triage fleet scan`: run the scan on many container instances through SSM Run Command and show one table.
 // The SDK and the fleet code are imported inside the action: other commands must not pay for them at start-up.
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink } from './command.js';
 import { UsageError } from '../errors.js';
-import { SEVERITIES, type Severity } from '../types.js';
+import { SEVERITIES } from '../types.js';
+import { formatChoice, parseFailOn, parseIntervalOption, parseTimeoutOption, type FailOn } from './options.js';
 import { createLogger } from '../log.js';
 
 const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
 
-interface FleetScanOptions {
+interface FleetScanOptions extends AwsOptionValues {
   cluster?: string;
   instanceIds?: string[];
   targets?: string[];
@@ -17,27 +19,17 @@ interface FleetScanOptions {
   since: string;
   maxConcurrency: string;
   maxErrors: string;
-  timeout: string;
+  timeout: number;
   format: 'text' | 'json';
-  region?: string;
-  failOn: Severity;
-  pollInterval: string;
+  failOn: FailOn;
+  pollInterval: number;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-/** `500ms`, `2s`, or plain milliseconds. */
-function parseInterval(text: string): number {
-  const m = /^([0-9]{1,6})(ms|s)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`--poll-interval: expected e.g. 2s or 500ms, got "${text}"`);
-  const n = Number(m[1]) * (m[2] === 's' ? 1000 : 1);
-  if (n < 10) throw new UsageError('--poll-interval: at least 10ms');
-  return n;
-}
-
 export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSink): void {
   const fleet = program.command('fleet').description('Run ecs-triage on many container instances through SSM Run Command.');
-  fleet
+  const scan = fleet
     .command('scan')
     .description('Scan every instance of a cluster (or instance ids, or tagged instances) and rank the causes across the fleet.')
     .option('--cluster <name>', 'ECS cluster: its container instances are the targets')
@@ -47,12 +39,11 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
     .option('--since <duration>', 'look back this far on each instance (30m, 2h, 1d)', '2h')
     .option('--max-concurrency <n|%>', 'instances running the scan at once', '10')
     .option('--max-errors <n|%>', 'stop sending after this many failed invocations', '100%')
-    .option('--timeout <seconds>', 'delivery timeout and execution timeout, seconds', '600')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--region <region>', 'AWS Region (default: AWS_REGION)')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when an instance has findings at or above this').choices([...SEVERITIES]).default('error'))
-    .option('--poll-interval <interval>', 'wait between status polls', '2s')
-    .action(async (opts: FleetScanOptions) => {
+    .option('--timeout <duration>', 'delivery timeout and execution timeout (10m, 1h; a bare number is seconds)', parseTimeoutOption, 600_000)
+    .option('--format <format>', 'text or json', formatChoice(['text', 'json'] as const), 'text')
+    .option('--fail-on <severity>', `exit 1 when an instance has findings at or above this: ${SEVERITIES.join(', ')}, never`, parseFailOn, 'error' as FailOn)
+    .option('--poll-interval <interval>', 'wait between status polls (500ms, 2s; at least 10ms)', parseIntervalOption, 2000);
+  addAwsOptions(scan, 'SSM and ECS').action(async (opts: FleetScanOptions) => {
       const { parseTargetSpec } = await import('../fleet/targets.js');
       const target = parseTargetSpec({
         ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
@@ -61,18 +52,18 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
       });
       if (!MAX_CONCURRENCY.test(opts.maxConcurrency)) throw new UsageError(`--max-concurrency: expected a number or a percentage, got "${opts.maxConcurrency}"`);
       if (!MAX_ERRORS.test(opts.maxErrors)) throw new UsageError(`--max-errors: expected a number or a percentage, got "${opts.maxErrors}"`);
-      const timeout = Number(opts.timeout);
-      if (!Number.isInteger(timeout) || timeout < 5 || timeout > 172_800) throw new UsageError('--timeout: seconds between 5 and 172800');
-      const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-      if (!region) throw new UsageError('no AWS Region', { hint: 'pass --region or set AWS_REGION' });
-
-      const [{ createFleetClients, endpointsFromEnv }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([
+      const timeout = Math.round(opts.timeout / 1000);
+      if (timeout < 5 || timeout > 172_800) throw new UsageError('--timeout: between 5s and 48h (SSM accepts 5 to 172800 seconds)');
+      if (opts.pollInterval < 10) throw new UsageError('--poll-interval: at least 10ms');
+      const [{ resolveAwsContext }, { createFleetClients }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([
+        import('../aws/settings.js'),
         import('../aws/ssm-client.js'),
         import('../fleet/scan.js'),
         import('../fleet/render.js'),
         import('../fleet/outcome.js'),
       ]);
-      const clients = await createFleetClients({ region, ...endpointsFromEnv() });
+      const ctx = await resolveAwsContext(awsFlags(opts));
+      const clients = await createFleetClients(ctx);
       try {
         const report = await runFleetScan(
           clients,
@@ -83,12 +74,12 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
             maxConcurrency: opts.maxConcurrency,
             maxErrors: opts.maxErrors,
             timeoutSeconds: timeout,
-            pollIntervalMs: parseInterval(opts.pollInterval),
+            pollIntervalMs: opts.pollInterval,
           },
           createLogger(io.stderr),
         );
         io.stdout.write(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderFleetText(report));
-        const bad = report.instances.some((i) => i.state !== 'answered' || atOrAbove(i.status, opts.failOn));
+        const bad = report.instances.some((i) => i.state !== 'answered' || (opts.failOn !== 'never' && atOrAbove(i.status, opts.failOn)));
         exit.set(bad ? EXIT.findings : EXIT.ok);
       } finally {
         clients.destroy();

@@ -12,6 +12,7 @@ import { registerValidate } from './validate.js';
 import { registerStatus } from './status.js';
 import { registerQueries } from './queries.js';
 import { registerInsights } from './insights.js';
+import { registerTask } from './task.js';
 
 export const COMMANDS: RegisterCommand[] = [
   registerScan,
@@ -25,4 +26,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerStatus,
   registerQueries,
   registerInsights,
+  registerTask,
 ];

@@ -2,30 +2,27 @@
 // GetQueryResults until the query is finished) and prints a table or JSON.
 // The SDK is imported inside the action: start-up time matters for every other command.
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadQueryPack, renderQuery } from '../aws/query-pack.js';
-import { AwsError, UsageError } from '../errors.js';
-import { parseSince } from '../formats/time.js';
-import { CLOUDWATCH_DEFAULTS } from '../sinks/cloudwatch/options.js';
+import { UsageError } from '../errors.js';
+import { parseTime } from '../base/grammar.js';
+import type { Row } from '../aws/insights.js';
+import { formatChoice, parseTimeoutOption } from './options.js';
+import { keySpec } from '../config.js';
 
-interface InsightsFlags {
+interface InsightsFlags extends AwsOptionValues {
   since?: string;
   cluster?: string;
   instance?: string;
   logGroup?: string;
   config?: string;
-  format: 'table' | 'json';
-  region?: string;
-  endpoint?: string;
+  format: 'text' | 'json';
   limit?: string;
-  timeout: string;
+  timeout: number;
   dir?: string;
 }
 
-const TERMINAL = new Set(['Complete', 'Failed', 'Cancelled', 'Timeout', 'Unknown']);
-
-export type Row = Record<string, string>;
 
 /** A plain text table; long cells are cut so a row fits a terminal line or two. */
 export function renderTable(rows: Row[], maxCell = 80): string {
@@ -42,32 +39,27 @@ export function renderTable(rows: Row[], maxCell = 80): string {
 }
 
 export const registerInsights: RegisterCommand = (program: Command, io: CommandIO, exit: ExitCodeSink) => {
-  program
+  const cmd = program
     .command('insights')
     .description('Run a query of the pack with CloudWatch Logs Insights and print the result (see `queries list`)')
     .argument('<name>', 'query name, e.g. top-causes-by-cluster')
     .option('--since <duration>', 'time range back from now (30m, 1h, 7d; default: the query\'s own)')
     .option('--cluster <name>', 'only events of this ECS cluster')
     .option('--instance <id>', 'instance id, for queries that need one (instance-timeline)')
-    .option('--log-group <name>', `log group to query (default: cloudwatch.logGroup of the config file, else ${CLOUDWATCH_DEFAULTS.logGroup})`)
+    .option('--log-group <name>', `log group to query (default: cloudwatch.logGroup of the config file, else ${keySpec('cloudwatch.logGroup').defaultText})`)
     .option('--config <file>', 'config file to read the cloudwatch settings from (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml if present)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .option('--region <region>', 'AWS Region (default: AWS_REGION, then IMDS)')
-    .option('--endpoint <url>', 'CloudWatch Logs endpoint override')
+    .option('--format <format>', 'text (a table) or json; `table` is accepted for text', formatChoice(['text', 'json'] as const), 'text')
     .option('--limit <n>', 'most rows to return (1–10000)')
-    .option('--timeout <duration>', 'give up (and stop the query) after this long', '10m')
-    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
-    .action(async (name: string, flags: InsightsFlags) => {
+    .option('--timeout <duration>', 'give up (and stop the query) after this long (a bare number is seconds)', parseTimeoutOption, 600_000)
+    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one');
+  addAwsOptions(cmd, 'CloudWatch Logs').action(async (name: string, flags: InsightsFlags) => {
       const pack = await loadQueryPack(flags.dir);
       const q = pack.find((p) => p.name === name);
       if (!q) throw new UsageError(`no query named ${JSON.stringify(name)}; the pack has: ${pack.map((p) => p.name).join(', ')}`);
       const now = Date.now();
       const since = flags.since ?? q.since;
-      const start = parseSince(since, now);
+      const start = parseTime(since, now);
       if (start === undefined || start > now) throw new UsageError(`--since ${JSON.stringify(since)}: expected a duration (30m, 1h, 7d) or a past timestamp`);
-      const timeoutStart = parseSince(flags.timeout, 0);
-      if (timeoutStart === undefined) throw new UsageError(`--timeout ${JSON.stringify(flags.timeout)}: expected a duration`);
-      const timeoutMs = -timeoutStart;
       let limit: number | undefined;
       if (flags.limit !== undefined) {
         limit = Number(flags.limit);
@@ -75,51 +67,17 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
       }
       const queryString = renderQuery(q, { ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.instance ? { instance: flags.instance } : {}) });
 
-      const [{ commandLogsClient, awsError, logsCommandSettings }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
-      const target = await logsCommandSettings(flags);
+      const [{ commandLogsClient, logsCommandSettings }, { runInsightsQuery }] = await Promise.all([import('../aws/clients.js'), import('../aws/insights.js')]);
+      const target = await logsCommandSettings({ ...flags, ...awsFlags(flags) });
       const client = await commandLogsClient(target);
       try {
-        const started = await client
-          .send(
-            new sdk.StartQueryCommand({
-              logGroupName: target.logGroup,
-              startTime: Math.floor(start / 1000),
-              endTime: Math.floor(now / 1000),
-              queryString,
-              ...(limit ? { limit } : {}),
-            }),
-          )
-          .catch((err: unknown) => {
-            throw awsError('StartQuery', err, 'logs:StartQuery on the log group');
-          });
-        const queryId = started.queryId!;
-        let delay = 250;
-        const deadline = Date.now() + timeoutMs;
-        let res;
-        for (;;) {
-          res = await client.send(new sdk.GetQueryResultsCommand({ queryId })).catch((err: unknown) => {
-            throw awsError('GetQueryResults', err, 'logs:GetQueryResults');
-          });
-          if (TERMINAL.has(res.status ?? 'Unknown')) break;
-          if (Date.now() > deadline) {
-            await client.send(new sdk.StopQueryCommand({ queryId })).catch(() => undefined);
-            throw new AwsError('GetQueryResults', `query ${queryId} still ${res.status} after ${flags.timeout}; stopped it`);
-          }
-          await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 2000);
-        }
-        if (res.status !== 'Complete') throw new AwsError('GetQueryResults', `query ${queryId} ended ${res.status}`);
-        const rows: Row[] = (res.results ?? []).map((r) => {
-          const o: Row = {};
-          for (const f of r) if (f.field && f.field !== '@ptr') o[f.field] = f.value ?? '';
-          return o;
-        });
+        const res = await runInsightsQuery(client, { logGroup: target.logGroup, start, end: now, queryString, ...(limit ? { limit } : {}), timeoutMs: flags.timeout });
         if (flags.format === 'json') {
-          io.stdout.write(JSON.stringify({ query: q.name, logGroup: target.logGroup, since: new Date(start).toISOString(), statistics: res.statistics ?? {}, rows }, null, 2) + '\n');
+          io.stdout.write(JSON.stringify({ query: q.name, logGroup: target.logGroup, since: new Date(start).toISOString(), statistics: res.statistics, rows: res.rows }, null, 2) + '\n');
         } else {
-          io.stdout.write(renderTable(rows));
+          io.stdout.write(renderTable(res.rows));
           const st = res.statistics;
-          io.stdout.write(`\n${rows.length} row${rows.length === 1 ? '' : 's'} · ${q.title} · since ${new Date(start).toISOString()}${st?.recordsScanned !== undefined ? ` · ${st.recordsScanned} records scanned` : ''}\n`);
+          io.stdout.write(`\n${res.rows.length} row${res.rows.length === 1 ? '' : 's'} · ${q.title} · since ${new Date(start).toISOString()}${st.recordsScanned !== undefined ? ` · ${st.recordsScanned} records scanned` : ''}\n`);
         }
       } finally {
         client.destroy();

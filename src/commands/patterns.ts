@@ -12,16 +12,23 @@ export const registerPatterns: RegisterCommand = (program: Command, io) => {
     .command('check')
     .description('Validate a rule directory (the shipped one by default): schema, regexes, backtracking, examples, counterexamples.')
     .argument('[dir]', 'directory of *.yaml / *.json rule files')
-    .action(async (dir: string | undefined) => {
+    .option('--require-docs', 'also fail when a rule has no `docs` links (always so for the shipped rules)')
+    .action(async (dir: string | undefined, flags: { requireDocs?: boolean }) => {
       const sources = dir ? await readPatternDir(dir) : await defaultPatternSources('directory');
       const set = compileRuleSet(sources);
       const slow = stressRules(set.rules);
       if (slow.length > 0) throw new RuleSetError(slow.map((s) => new RuleError(s.file, s.id, s.reason)));
+      const undocumented = set.rules.filter((r) => r.docs.length === 0);
+      // Every shipped rule links its documentation; a user's own directory may leave it out unless asked.
+      if ((flags.requireDocs || !dir) && undocumented.length > 0) {
+        throw new RuleSetError(undocumented.map((r) => new RuleError(r.file, r.id, '`docs` is missing: link the AWS or Docker page that explains this cause')));
+      }
       const examples = set.rules.reduce((n, r) => n + r.examples.length + r.counterexamples.length, 0);
       io.stdout.write(
         `ok: ${set.rules.length} rules in ${sources.length} files, ${set.categories().size} categories, ` +
           `${set.literals.length} distinct literals, ${examples} examples and counterexamples verified\n`,
       );
+      if (undocumented.length > 0) io.stdout.write(`note: ${undocumented.length} rules have no docs links (patterns check --require-docs fails on them): ${undocumented.map((r) => r.id).join(', ')}\n`);
     });
   patterns
     .command('list')

@@ -2,16 +2,15 @@
 // definition in the `ecs-triage/` folder of the console, updating the ones already there (matched by name).
 // The SDK is imported inside the action: listing must stay fast.
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { formatChoice } from './options.js';
+import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadQueryPack, savedQuery, QUERY_FOLDER } from '../aws/query-pack.js';
-import { CLOUDWATCH_DEFAULTS } from '../sinks/cloudwatch/options.js';
+import { keySpec } from '../config.js';
 
-interface InstallFlags {
+interface InstallFlags extends AwsOptionValues {
   logGroup?: string;
   config?: string;
-  region?: string;
-  endpoint?: string;
   dir?: string;
 }
 
@@ -22,8 +21,8 @@ export const registerQueries: RegisterCommand = (program: Command, io: CommandIO
     .command('list')
     .description('List the queries in the pack')
     .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .action(async (flags: { dir?: string; format: 'table' | 'json' }) => {
+    .option('--format <format>', 'text or json; `table` is accepted for text', formatChoice(['text', 'json'] as const), 'text')
+    .action(async (flags: { dir?: string; format: 'text' | 'json' }) => {
       const pack = await loadQueryPack(flags.dir);
       if (flags.format === 'json') {
         io.stdout.write(JSON.stringify(pack.map(({ file: _f, ...q }) => q), null, 2) + '\n');
@@ -34,18 +33,16 @@ export const registerQueries: RegisterCommand = (program: Command, io: CommandIO
       exit.set(EXIT.ok);
     });
 
-  queries
+  const install = queries
     .command('install')
     .description(`Save the pack as Logs Insights query definitions in the "${QUERY_FOLDER}/" folder (updates existing ones by name)`)
-    .option('--log-group <name>', `log group the saved queries run on (default: cloudwatch.logGroup of the config file, else ${CLOUDWATCH_DEFAULTS.logGroup})`)
+    .option('--log-group <name>', `log group the saved queries run on (default: cloudwatch.logGroup of the config file, else ${keySpec('cloudwatch.logGroup').defaultText})`)
     .option('--config <file>', 'config file to read the cloudwatch settings from (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml if present)')
-    .option('--region <region>', 'AWS Region (default: AWS_REGION, then IMDS)')
-    .option('--endpoint <url>', 'CloudWatch Logs endpoint override (default: AWS_ENDPOINT_URL_CLOUDWATCH_LOGS or the Regional endpoint)')
-    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one')
-    .action(async (flags: InstallFlags) => {
+    .option('--dir <dir>', 'read the pack from this directory instead of the built-in one');
+  addAwsOptions(install, 'CloudWatch Logs').action(async (flags: InstallFlags) => {
       const pack = await loadQueryPack(flags.dir);
       const [{ commandLogsClient, awsError, logsCommandSettings }, sdk] = await Promise.all([import('../aws/clients.js'), import('@aws-sdk/client-cloudwatch-logs')]);
-      const target = await logsCommandSettings(flags);
+      const target = await logsCommandSettings({ ...flags, ...awsFlags(flags) });
       const client = await commandLogsClient(target);
       try {
         // Upsert by name: find the ids of the definitions already in our folder.

@@ -1,11 +1,12 @@
 // `ecs-triage scan`: the incident report for one host.
 import type { Command } from 'commander';
 import { loadRuleSet } from '../classify/load.js';
-import { parseSince } from '../formats/time.js';
+import { parseTime } from '../base/grammar.js';
 import { createLogger } from '../log.js';
 import { renderText, toSummary } from '../report/text.js';
 import { runScan } from '../scan/run.js';
-import type { ScanReport } from '../types.js';
+import type { ScanReport } from '../report/schema.js';
+import { requireHostRoot } from '../host.js';
 import { EXIT, type RegisterCommand } from './command.js';
 import { addThresholdOptions, thresholdsFrom, type ThresholdFlags } from './check.js';
 import { choice, failsOn, parseFailOn, parseSinceOption, type FailOn } from './options.js';
@@ -19,6 +20,7 @@ interface ScanFlags extends ThresholdFlags {
   patterns?: string;
   ship?: boolean;
   config?: string;
+  task?: string;
 }
 
 export const registerScan: RegisterCommand = (program: Command, io, exit) => {
@@ -32,19 +34,30 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
     .option('--no-checks', 'skip the host checks (disk, inodes, container logs)')
     .option('--patterns <dir>', 'use the rules in this directory instead of the shipped ones')
     .option('--ship', 'also send the findings to CloudWatch Logs (settings: the `cloudwatch` section of the config file)')
-    .option('--config <file>', 'config file for --ship (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml)');
+    .option('--config <file>', 'config file for --ship (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml)')
+    .option('--task <id|arn>', 'only what concerns this ECS task (agent lines naming it, its containers\' dockerd/containerd lines, its cgroup\'s OOM kills), as one timeline');
   addThresholdOptions(cmd).action(async (flags: ScanFlags) => {
       const log = createLogger(io.stderr);
       const thresholds = thresholdsFrom(flags);
       const rules = await loadRuleSet(flags.patterns);
+      const since = flags.since ? parseTime(flags.since)! : undefined;
+      // The task module is loaded only for --task.
+      const taskMod = flags.task ? await import('../task/host-filter.js') : undefined;
+      const focus = taskMod ? await taskMod.prepareTaskFocus(await requireHostRoot(flags.root), flags.task!) : undefined;
+      focus?.setSince(since);
       const report = await runScan({
         root: flags.root,
-        ...(flags.since ? { since: parseSince(flags.since)!, sinceText: flags.since } : {}),
+        ...(since !== undefined ? { since, sinceText: flags.since! } : {}),
         rules,
         checks: flags.checks,
         checkOptions: { thresholds },
         log,
+        ...(focus ? { focus } : {}),
       });
+      if (focus && taskMod) {
+        taskMod.focusHostFindings(report, focus);
+        report.task = focus.result(taskMod.hostStateEntries(report.checks, report.generatedAt));
+      }
       io.stdout.write(await render(report, flags.format));
       if (flags.ship) {
         const { shipFromCli } = await import('../sinks/cloudwatch/ship.js');
@@ -56,11 +69,13 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
 
 async function render(report: ScanReport, format: ScanFlags['format']): Promise<string> {
   if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
-  if (format === 'summary') return JSON.stringify(toSummary(report)) + '\n';
+  const timeline = report.task ? await import('../task/timeline.js') : undefined;
+  if (format === 'summary') return JSON.stringify(timeline && report.task ? timeline.withTimeline(toSummary(report), report.task) : toSummary(report)) + '\n';
   let checksText: string | undefined;
   if (report.checks) {
     const { renderChecksText } = await import('../checks/index.js');
-    checksText = renderChecksText(report.checks as never);
+    checksText = renderChecksText(report.checks);
   }
-  return renderText(report, checksText === undefined ? {} : { checksText });
+  const text = renderText(report, checksText === undefined ? {} : { checksText });
+  return timeline && report.task ? `${text}\n${timeline.renderTimelineText(report.task)}` : text;
 }

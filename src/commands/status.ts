@@ -1,54 +1,18 @@
 // `ecs-triage status`: what the daemon last reported in its state directory: each source's position and
 // lag, the last event, the sinks' health, and whether the daemon is alive and its status fresh.
 // Exit 0 when running and healthy, 1 when stopped, stale or a sink is failing.
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
-import { readStatus, type DaemonStatus } from '../daemon/status-file.js';
-import { processAlive } from '../pid.js';
+import { readStatus } from '../daemon/status-file.js';
+import { judge, type StatusView } from '../daemon/health.js';
 
 interface StatusFlags {
   stateDir?: string;
   config?: string;
   format: 'text' | 'json';
-}
-
-export interface StatusView {
-  state: 'running' | 'stale' | 'stopped';
-  healthy: boolean;
-  problems: string[];
-  status: DaemonStatus;
-}
-
-
-/** Judges a status file: stale when not rewritten for three intervals. Refreshes lag from the files' sizes. */
-export async function judge(status: DaemonStatus, now = Date.now()): Promise<StatusView> {
-  const problems: string[] = [];
-  const age = now - Date.parse(status.updatedAt);
-  let state: StatusView['state'];
-  if (status.stoppedAt || !processAlive(status.pid)) state = 'stopped';
-  else if (age > 3 * status.intervalMs + 5000) state = 'stale';
-  else state = 'running';
-  if (state === 'stopped') problems.push(status.stoppedAt ? `stopped at ${status.stoppedAt}` : `process ${status.pid} is not running (no clean shutdown recorded)`);
-  if (state === 'stale') problems.push(`status not updated for ${Math.round(age / 1000)} s: the daemon may be stalled`);
-  for (const s of status.sources) {
-    if (s.kind === 'file' && s.path && s.committed !== undefined) {
-      try {
-        const st = await stat(s.path);
-        if (st.size >= s.committed) s.lagBytes = st.size - s.committed;
-        s.size = st.size;
-      } catch {
-        /* keep the recorded figures */
-      }
-    }
-    if (s.error) problems.push(`${s.name}: ${s.error}`);
-  }
-  for (const k of status.sinks) if (!k.ok) problems.push(`sink ${k.name}: ${k.lastError ?? 'failing'}`);
-  if (status.checkpoint.error) problems.push(`checkpoints: ${status.checkpoint.error}`);
-  return { state, healthy: state === 'running' && problems.length === 0, problems, status };
 }
 
 function ago(iso: string | undefined, now: number): string {

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../log.js';
+import { requireHostRoot } from '../host.js';
 import { Daemon } from '../daemon/runtime.js';
 import { runHostChecks } from '../checks/index.js';
 
@@ -17,7 +18,7 @@ interface WatchFlags {
   patterns?: string;
 }
 
-/** Flags as dotted config keys: they override the file. */
+/** Flags as dotted config keys: they override the file (each key names its flag in src/config/keys.ts). */
 export function watchOverrides(flags: WatchFlags): Record<string, unknown> {
   const o: Record<string, unknown> = {};
   if (flags.root !== undefined) o.root = flags.root;
@@ -31,25 +32,17 @@ export function watchOverrides(flags: WatchFlags): Record<string, unknown> {
 
 async function action(flags: WatchFlags, io: CommandIO, exit: ExitCodeSink): Promise<void> {
   const overrides = watchOverrides(flags);
-  const { config, file } = await loadConfig({ ...(flags.config ? { file: flags.config } : {}), overrides });
-  const log = createLogger(io.stderr, config.logLevel);
+  const loaded = await loadConfig({ ...(flags.config ? { file: flags.config } : {}), overrides });
+  // A mistyped root would follow files that never appear and report nothing: refuse it, as `scan` does.
+  const host = await requireHostRoot(loaded.config.root);
   const daemon = new Daemon({
-    config,
-    ...(file ? { configFile: file } : flags.config ? { configFile: flags.config } : {}),
+    loaded,
+    ...(loaded.file ? { configFile: loaded.file } : flags.config ? { configFile: flags.config } : {}),
     overrides,
-    log,
+    // Everything through: the daemon applies `logLevel`, and a new one on SIGHUP.
+    log: createLogger(io.stderr, 'debug'),
     stdout: io.stdout,
-    runChecks: (host) =>
-      runHostChecks(host, {
-        thresholds: {
-          diskWarnPercent: config.checks.diskWarnPercent,
-          diskErrorPercent: config.checks.diskErrorPercent,
-          inodeWarnPercent: config.checks.inodeWarnPercent,
-          inodeErrorPercent: config.checks.inodeErrorPercent,
-          maxLogBytes: config.checks.maxLogBytes,
-          maxLogFreeShare: config.checks.maxLogSharePercent / 100,
-        },
-      }),
+    hostChecks: (thresholds) => runHostChecks(host, { thresholds }),
   });
   await daemon.run();
   exit.set(EXIT.ok);
@@ -64,7 +57,7 @@ export const registerWatch: RegisterCommand = (program: Command, io: CommandIO, 
     .option('--state-dir <dir>', 'checkpoints and status (default /var/lib/ecs-triage)')
     .option('--sink <name...>', 'stdout, file or cloudwatch (repeatable)')
     .option('--from-beginning', 'first start: read existing files from their beginning, not their end')
-    .option('--since <time>', 'first start: read from the beginning but drop lines older than this (ISO time or e.g. 2h)')
+    .option('--since <time>', 'first start: read from the beginning but drop lines older than this (2h, 1w, or an ISO time, UTC unless it has a zone)')
     .option('--patterns <dir>', 'rule directory instead of the shipped rules')
     .action((flags: WatchFlags) => action(flags, io, exit));
 };

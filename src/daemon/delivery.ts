@@ -1,6 +1,8 @@
 // Hands events to every sink, in order, one batch at a time, and acknowledges the lines behind a batch
 // only when all sinks accepted it. A sink that fails is retried alone (with backoff) so the others do not
 // receive the batch twice. While sinks are slow the queue grows; room() lets sources wait for it.
+import { Backoff } from '../base/backoff.js';
+import { Sleeper, Waiters, withTimeout } from '../base/waiter.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Sink, TriageEvent } from '../types.js';
@@ -20,10 +22,9 @@ export class Delivery {
   private queue: Item[] = [];
   private running = false;
   private stopping = false;
-  private waiters: Array<() => void> = [];
-  private idleWaiters: Array<() => void> = [];
-  private wake: (() => void) | undefined;
-  delivered = 0;
+  private readonly roomWaiters = new Waiters();
+  private readonly idleWaiters = new Waiters();
+  private readonly retrySleep = new Sleeper();
   lastEventAt: string | undefined;
 
   constructor(
@@ -47,25 +48,19 @@ export class Delivery {
   /** Resolves when the queue is below the high-water mark. */
   room(): Promise<void> {
     if (this.queue.length < HIGH_WATER) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.roomWaiters.wait();
   }
 
   /** Resolves when everything queued was delivered, or after `timeoutMs` (returns false then). */
   async drain(timeoutMs: number): Promise<boolean> {
     if (!this.running && this.queue.length === 0) return true;
-    let timer: NodeJS.Timeout | undefined;
-    const done = await Promise.race([
-      new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    return done;
+    return withTimeout(this.idleWaiters.wait().then(() => true), timeoutMs, false);
   }
 
   /** Stop retrying: pending batches stay unacknowledged (their lines are read again after a restart). */
   stop(): void {
     this.stopping = true;
-    this.wake?.();
+    this.retrySleep.poke();
   }
 
   private async run(): Promise<void> {
@@ -78,25 +73,25 @@ export class Delivery {
           this.queue.unshift(...batch);
           break;
         }
-        this.delivered += events.length;
         this.lastEventAt = new Date().toISOString();
         ack(batch.flatMap((i) => i.tickets));
       }
     } finally {
       this.running = false;
       this.release();
-      if (this.queue.length === 0 || this.stopping) for (const w of this.idleWaiters.splice(0)) w();
+      if (this.queue.length === 0 || this.stopping) this.idleWaiters.wakeAll();
     }
   }
 
   private release(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.roomWaiters.wakeAll();
   }
 
   private async writeAll(events: TriageEvent[]): Promise<boolean> {
     let pending = [...this.sinks];
-    let delay = RETRY_MIN_MS;
+    const backoff = new Backoff({ baseMs: RETRY_MIN_MS, maxMs: RETRY_MAX_MS, jitter: 'equal' });
     for (;;) {
+      const delay = backoff.next();
       // Through a promise so a sink that throws instead of rejecting is retried like any other failure.
       const results = await Promise.allSettled(pending.map((s) => Promise.resolve().then(() => s.write(events))));
       const failed: Sink[] = [];
@@ -109,16 +104,8 @@ export class Delivery {
       if (failed.length === 0) return true;
       pending = failed;
       if (this.stopping) return false;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.retrySleep.sleep(delay);
       if (this.stopping) return false;
-      delay = Math.min(RETRY_MAX_MS, delay * 2);
     }
   }
 }

@@ -2,12 +2,18 @@
 // severity), again at a slow interval while it lasts, and once more as `resolved` when it clears. The
 // states are kept in the state file so a restart neither repeats reports nor forgets a pending "resolved".
 import type { CheckRecord } from '../checkpoints.js';
+import type { Thresholds } from '../checks/types.js';
 import { errorMessage } from '../errors.js';
 import { eventId, toEvent } from '../events.js';
 import type { Logger } from '../log.js';
 import { CATEGORIES, type Category, type Finding, type TriageEvent } from '../types.js';
+import type { DaemonPlan } from './plan.js';
+import type { DaemonSource, SourceContext } from './source.js';
+import type { SourceStatus } from './status-file.js';
 
 export type RunChecks = () => Promise<{ findings: Finding[] }>;
+/** The host checks with given thresholds (src/checks runHostChecks, injected so the daemon does not load them). */
+export type HostChecks = (thresholds: Thresholds) => Promise<{ findings: Finding[] }>;
 
 export interface HostCheckOptions {
   intervalMs: number;
@@ -138,4 +144,92 @@ function resolvedStub(key: string, rec: CheckRecord): Finding {
     source: 'host-check',
     line: `${rec.title}${about ? ` (${about})` : ''}`,
   };
+}
+
+/**
+ * The host checks as a daemon source: events of their own (`check`, `resolved`) with their own saved state
+ * (the problems being tracked, entry `checks`). The thresholds and timings are read from the current plan,
+ * so SIGHUP applies them; `checks.enabled` starts or stops the schedule.
+ */
+export class HostCheckSource implements DaemonSource<Record<string, CheckRecord>> {
+  readonly stateKey = 'checks';
+  private scheduler: HostCheckScheduler | undefined;
+  private saved: Record<string, CheckRecord> = {};
+  private changes = 0;
+  private ctx!: SourceContext;
+
+  constructor(
+    private readonly run: HostChecks,
+    private plan: DaemonPlan['checks'],
+  ) {}
+
+  validState(saved: unknown): saved is Record<string, CheckRecord> {
+    if (saved === null || typeof saved !== 'object' || Array.isArray(saved)) return false;
+    return Object.values(saved).every(
+      (r: Partial<CheckRecord> | null) => r !== null && typeof r === 'object' && typeof r.severity === 'string' && typeof r.since === 'string' && typeof r.lastReported === 'string' && typeof r.title === 'string',
+    );
+  }
+
+  async start(ctx: SourceContext, saved: Record<string, CheckRecord> | undefined): Promise<void> {
+    this.ctx = ctx;
+    this.saved = saved ?? {};
+    if (this.plan.enabled) this.begin();
+  }
+
+  private begin(): void {
+    this.scheduler = new HostCheckScheduler(
+      () => this.run(this.plan.thresholds),
+      {
+        intervalMs: this.plan.intervalMs,
+        repeatMs: this.plan.repeatMs,
+        log: this.ctx.log,
+        emit: (ev) => this.ctx.event(ev),
+        changed: () => this.changes++,
+      },
+      this.saved,
+    );
+    this.scheduler.start();
+  }
+
+  async reconfigure(plan: DaemonPlan): Promise<void> {
+    this.plan = plan.checks;
+    if (this.plan.enabled && !this.scheduler) {
+      this.begin();
+    } else if (!this.plan.enabled && this.scheduler) {
+      // Remember what is being tracked: enabled again (or restarted), the checks go on from there.
+      this.saved = this.scheduler.snapshot();
+      const s = this.scheduler;
+      this.scheduler = undefined;
+      await s.stop();
+    } else {
+      this.scheduler?.reconfigure(this.plan.intervalMs, this.plan.repeatMs);
+    }
+  }
+
+  checkpoint(): Record<string, CheckRecord> {
+    return this.scheduler ? this.scheduler.snapshot() : this.saved;
+  }
+
+  version(): number {
+    return this.changes;
+  }
+
+  status(): SourceStatus[] {
+    const s = this.scheduler;
+    if (!s) return [];
+    return [
+      {
+        kind: 'checks',
+        name: 'host checks',
+        source: 'host-check',
+        active: Object.keys(s.snapshot()).length,
+        ...(s.lastRunAt ? { lastLineAt: s.lastRunAt } : {}),
+        ...(s.lastError ? { error: s.lastError } : {}),
+      },
+    ];
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler?.stop();
+  }
 }

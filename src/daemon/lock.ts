@@ -1,35 +1,30 @@
-// One daemon per state directory: two writers would overwrite each other's checkpoints. A pid file taken
-// with O_EXCL; a lock left by a process that is gone (kill -9, power loss) is taken over.
-import { open, readFile, rm, mkdir } from 'node:fs/promises';
+// One daemon per state directory: two writers would overwrite each other's checkpoints and spool.
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { TriageError } from '../errors.js';
-import { processAlive } from '../pid.js';
+import { acquireLock } from '../base/lock.js';
+import { fsReason, TriageError } from '../errors.js';
 
 export const LOCK_FILE = 'watch.lock';
 
-
+/** Creates the state directory if needed and takes its lock; the returned function releases it. */
 export async function lockStateDir(dir: string): Promise<() => Promise<void>> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fh = await open(file, 'wx', 0o644);
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
-      return async () => {
-        await rm(file, { force: true });
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) {
-        throw new TriageError(`${dir}: another ecs-triage watch (pid ${pid}) uses this state directory`, {
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new TriageError(`${dir}: cannot create the state directory (${fsReason(err)})`, { code: 'ESTATEDIR', cause: err, hint: 'create it, or choose another with --state-dir or stateDir' });
+  }
+  try {
+    const lock = await acquireLock(path.join(dir, LOCK_FILE), {
+      by: 'ecs-triage watch',
+      busy: (holder) =>
+        new TriageError(`${dir}: another ecs-triage watch (pid ${holder.pid}) uses this state directory`, {
           code: 'ELOCKED',
           hint: 'stop it first, or give this one its own --state-dir',
-        });
-      }
-      await rm(file, { force: true });
-    }
+        }),
+    });
+    return () => lock.release();
+  } catch (err) {
+    if (err instanceof TriageError) throw err;
+    throw new TriageError(`${dir}: cannot write in the state directory (${fsReason(err)})`, { code: 'ESTATEDIR', cause: err });
   }
-  throw new TriageError(`${dir}: could not take ${LOCK_FILE}`, { code: 'ELOCKED' });
 }

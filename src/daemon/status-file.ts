@@ -1,13 +1,16 @@
 // A small status file in the state directory, rewritten every few seconds by the daemon and read by
-// `ecs-triage status`, so a stalled or dead daemon is visible without asking it anything.
-import { readFile, rename, writeFile, mkdir } from 'node:fs/promises';
+// `ecs-triage status`, so a stalled or dead daemon is visible without asking it anything. The mapping from
+// the daemon's parts to the file's schema is here too (composeStatus), next to the schema it fills.
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../base/atomic-write.js';
 import type { SinkHealth } from '../types.js';
 
 export const STATUS_FILE = 'status.json';
 
 export interface SourceStatus {
-  kind: 'file' | 'journal';
+  /** `file`, `journal`, `checks` (the host checks: shown in their own section), or a newer source's kind. */
+  kind: string;
   name: string;
   source: string;
   /** Real path read (under --root), for files. */
@@ -22,12 +25,21 @@ export interface SourceStatus {
   lastEventAt?: string;
   error?: string;
   skipped?: { binary: number; truncated: number; invalidUtf8: number };
+  /** Items read but not handed on (not decodable): each one is a line lost. */
+  dropped?: number;
+  lastDroppedAt?: string;
+  /** Since when the source has had data behind its position without the position moving (see daemon/health.ts). */
+  stalledSince?: string;
+  /** Host checks: problems being tracked. */
+  active?: number;
 }
 
 export interface DaemonStatus {
   schema: 'ecs-triage/daemon-status';
   schemaVersion: 1;
   pid: number;
+  /** The process's start time (clock ticks since boot): tells it from a later process that got the same pid. */
+  processStart?: string;
   version: string;
   startedAt: string;
   updatedAt: string;
@@ -35,6 +47,8 @@ export interface DaemonStatus {
   stoppedAt?: string;
   root: string;
   intervalMs: number;
+  /** A source whose position has not moved for this long while data waits behind it is stalled. */
+  stallAfterMs?: number;
   rules: number;
   sources: SourceStatus[];
   sinks: Array<{ name: string } & SinkHealth>;
@@ -43,11 +57,64 @@ export interface DaemonStatus {
   checkpoint: { lastSavedAt?: string; error?: string };
 }
 
+export interface StatusParts {
+  process: { pid: number; start?: string; version: string; startedAt: string };
+  root: string;
+  intervalMs: number;
+  stallAfterMs: number;
+  rules: number;
+  sources: SourceStatus[];
+  sinks: Array<{ name: string } & SinkHealth>;
+  pipeline: DaemonStatus['pipeline'];
+  checkpoint: DaemonStatus['checkpoint'];
+  stoppedAt?: string;
+}
+
+export function composeStatus(p: StatusParts, now = new Date()): DaemonStatus {
+  const st: DaemonStatus = {
+    schema: 'ecs-triage/daemon-status',
+    schemaVersion: 1,
+    pid: p.process.pid,
+    ...(p.process.start ? { processStart: p.process.start } : {}),
+    version: p.process.version,
+    startedAt: p.process.startedAt,
+    updatedAt: now.toISOString(),
+    root: p.root,
+    intervalMs: p.intervalMs,
+    stallAfterMs: p.stallAfterMs,
+    rules: p.rules,
+    sources: p.sources.filter((s) => s.kind !== 'checks'),
+    sinks: p.sinks,
+    pipeline: p.pipeline,
+    checkpoint: p.checkpoint,
+  };
+  const checks = p.sources.find((s) => s.kind === 'checks');
+  if (checks) {
+    st.checks = { active: checks.active ?? 0, ...(checks.lastLineAt ? { lastRunAt: checks.lastLineAt } : {}), ...(checks.error ? { error: checks.error } : {}) };
+  }
+  if (p.stoppedAt) st.stoppedAt = p.stoppedAt;
+  return st;
+}
+
+/** Brings the size and lag of followed files up to date (the reader and the daemon both do, before judging). */
+export async function refreshLag(sources: SourceStatus[]): Promise<void> {
+  await Promise.all(
+    sources.map(async (s) => {
+      if (s.kind !== 'file' || !s.path || s.committed === undefined) return;
+      try {
+        const st = await stat(s.path);
+        if (st.size >= s.committed) s.lagBytes = st.size - s.committed;
+        s.size = st.size;
+      } catch {
+        /* keep the recorded figures */
+      }
+    }),
+  );
+}
+
 export async function writeStatus(dir: string, status: DaemonStatus): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, STATUS_FILE);
-  await writeFile(file + '.tmp', JSON.stringify(status, null, 1) + '\n', { mode: 0o644 });
-  await rename(file + '.tmp', file);
+  // Rewritten every few seconds and worthless after a power loss: atomic, but not worth two fsyncs each time.
+  await writeFileAtomic(path.join(dir, STATUS_FILE), JSON.stringify(status, null, 1) + '\n', { mode: 0o644, durable: false, mkdir: true });
 }
 
 export async function readStatus(dir: string): Promise<DaemonStatus | undefined> {

@@ -1,6 +1,6 @@
 // What an invocation's status and output mean for the operator: answered (with its summary), unreachable, or failed.
 import { SEVERITIES, type ScanSummary } from '../types.js';
-import { redact, redactAndCut } from '../redact.js';
+import { redactedCut } from '../redacted.js';
 import type { InvocationOutcome } from './poll.js';
 import type { InstanceResult } from './types.js';
 
@@ -33,7 +33,7 @@ export function parseSummary(stdout: string): ScanSummary | undefined {
 
 function firstLine(text: string | undefined): string {
   const line = (text ?? '').split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
-  return redactAndCut(line, 200, '...');
+  return redactedCut(line, 200, '...');
 }
 
 export function interpretOutcome(o: InvocationOutcome): InstanceResult {

@@ -7,8 +7,9 @@ import {
   ListCommandsCommand,
   type SSMClient,
 } from '@aws-sdk/client-ssm';
-import { AwsError, errorMessage } from '../errors.js';
+import { awsFailure } from '../aws/failure.js';
 import type { SentCommand } from './send.js';
+import { delay } from '../base/waiter.js';
 
 /** CommandInvocationStatus values after which nothing changes. */
 const FINAL_INVOCATION = new Set(['Success', 'Failed', 'TimedOut', 'Cancelled']);
@@ -37,7 +38,7 @@ export interface InvocationOutcome {
   gaveUp?: string;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const realSleep = delay;
 
 export async function followCommand(ssm: SSMClient, cmd: SentCommand, s: PollSettings): Promise<InvocationOutcome[]> {
   const sleep = s.sleep ?? realSleep;
@@ -88,7 +89,7 @@ async function listInvocations(ssm: SSMClient, commandId: string): Promise<Array
         new ListCommandInvocationsCommand({ CommandId: commandId, MaxResults: 50, ...(nextToken ? { NextToken: nextToken } : {}) }),
       );
     } catch (err) {
-      throw new AwsError('ssm:ListCommandInvocations', `${commandId}: ${errorMessage(err)}`, { cause: err });
+      throw awsFailure('ssm:ListCommandInvocations', err, { service: 'SSM', context: `${commandId}` });
     }
     for (const inv of page.CommandInvocations ?? []) {
       if (!inv.InstanceId) continue;
@@ -105,7 +106,7 @@ async function commandFinal(ssm: SSMClient, commandId: string): Promise<boolean>
     const status = out.Commands?.[0]?.Status;
     return status !== undefined && FINAL_COMMAND.has(status);
   } catch (err) {
-    throw new AwsError('ssm:ListCommands', `${commandId}: ${errorMessage(err)}`, { cause: err });
+    throw awsFailure('ssm:ListCommands', err, { service: 'SSM', context: `${commandId}` });
   }
 }
 
@@ -139,7 +140,7 @@ async function readInvocation(
       if (name === 'InvocationDoesNotExist') {
         return { commandId, instanceId, status: 'Unknown', gaveUp: 'GetCommandInvocation kept answering InvocationDoesNotExist' };
       }
-      throw new AwsError('ssm:GetCommandInvocation', `${commandId} ${instanceId}: ${errorMessage(err)}`, { cause: err });
+      throw awsFailure('ssm:GetCommandInvocation', err, { service: 'SSM', context: `${commandId} ${instanceId}` });
     }
   }
 }

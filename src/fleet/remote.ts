@@ -21,12 +21,15 @@ export interface RemoteScan {
  * exit codes the agent treats specially (137 → TimedOut, 194 → reboot, 168/169) can never escape: they become 3.
  * ECS_TRIAGE_ROOT is empty on real hosts; tests set it to a temporary root.
  */
-export function runShellScriptCommands(since: string): string[] {
+export function runShellScriptCommands(since: string, extra: readonly string[] = []): string[] {
+  // Extra arguments (`--task ARN`) go inside single quotes: only characters that cannot end or escape them.
+  for (const a of extra) if (!/^[\w:/.@=+-]+$/.test(a)) throw new UsageError(`not a safe argument for the remote shell: ${a}`);
+  const more = extra.map((a) => ` '${a}'`).join('');
   return [
     'bin="${ECS_TRIAGE_ROOT:-}/usr/local/bin/ecs-triage"',
     'if [ ! -x "$bin" ]; then bin="$(command -v ecs-triage || true)"; fi',
     'if [ -z "$bin" ]; then echo "ecs-triage is not installed on this instance (run the ecs-triage-Install document)" >&2; exit 3; fi',
-    `"$bin" scan --since '${since}' --format summary --fail-on never`,
+    `"$bin" scan --since '${since}' --format summary --fail-on never${more}`,
     'rc=$?',
     'case "$rc" in 0|1) exit 0 ;; 2) exit 2 ;; *) echo "ecs-triage scan ended abnormally (exit $rc)" >&2; exit 3 ;; esac',
   ];

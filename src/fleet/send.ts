@@ -7,6 +7,7 @@ import {
   type SendCommandCommandInput,
 } from '@aws-sdk/client-ssm';
 import { AwsError, errorMessage } from '../errors.js';
+import { awsFailure } from '../aws/failure.js';
 import type { Logger } from '../log.js';
 
 /** SendCommand's limit on InstanceIds per call. */
@@ -68,7 +69,7 @@ export async function checkManaged(ssm: SSMClient, ids: string[]): Promise<{ onl
           }),
         );
       } catch (err) {
-        throw new AwsError('ssm:DescribeInstanceInformation', errorMessage(err), { cause: err });
+        throw awsFailure('ssm:DescribeInstanceInformation', err, { service: 'SSM' });
       }
       for (const info of page.InstanceInformationList ?? []) {
         if (info.InstanceId) seen.set(info.InstanceId, info.PingStatus ?? 'Unknown');
@@ -110,14 +111,14 @@ export async function sendToInstances(
           unsendable.push({ instanceId: chunk[0]!, reason: `SSM rejected the instance: ${errorMessage(err)}` });
           continue;
         }
-        throw new AwsError('ssm:SendCommand', errorMessage(err), { cause: err });
+        throw awsFailure('ssm:SendCommand', err, { service: 'SSM' });
       }
       log.warn('SendCommand rejected an instance in a batch; sending one by one', { batch: chunk.length });
       for (const id of chunk) {
         try {
           sent.push(await sendOnce(ssm, { ...baseInput(settings), InstanceIds: [id] }, [id]));
         } catch (inner) {
-          if (!isInvalidInstance(inner)) throw new AwsError('ssm:SendCommand', errorMessage(inner), { cause: inner });
+          if (!isInvalidInstance(inner)) throw awsFailure('ssm:SendCommand', inner, { service: 'SSM' });
           unsendable.push({ instanceId: id, reason: `SSM rejected the instance: ${errorMessage(inner)}` });
         }
       }
@@ -135,7 +136,7 @@ export async function sendToTargets(
   try {
     return await sendOnce(ssm, { ...baseInput(settings), Targets: targets }, undefined);
   } catch (err) {
-    throw new AwsError('ssm:SendCommand', errorMessage(err), { cause: err });
+    throw awsFailure('ssm:SendCommand', err, { service: 'SSM' });
   }
 }
 

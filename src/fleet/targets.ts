@@ -1,6 +1,7 @@
 // Turning the command line into targets, and a cluster into the EC2 instances behind it.
 import { ListContainerInstancesCommand, DescribeContainerInstancesCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { UsageError, AwsError, errorMessage } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { awsFailure } from '../aws/failure.js';
 import type { TargetSpec } from './types.js';
 
 /** SSM's instance id forms: EC2 (8 or 17 hex digits) and hybrid managed nodes. */
@@ -67,7 +68,7 @@ export async function clusterInstances(
       nextToken = page.nextToken;
     } while (nextToken);
   } catch (err) {
-    throw new AwsError('ecs:ListContainerInstances', `cluster ${cluster}: ${errorMessage(err)}`, { cause: err });
+    throw awsFailure('ecs:ListContainerInstances', err, { service: 'ECS', context: `cluster ${cluster}` });
   }
   const instances: ClusterInstance[] = [];
   const failures: Array<{ arn: string; reason: string }> = [];
@@ -77,7 +78,7 @@ export async function clusterInstances(
     try {
       out = await ecs.send(new DescribeContainerInstancesCommand({ cluster, containerInstances: chunk }));
     } catch (err) {
-      throw new AwsError('ecs:DescribeContainerInstances', `cluster ${cluster}: ${errorMessage(err)}`, { cause: err });
+      throw awsFailure('ecs:DescribeContainerInstances', err, { service: 'ECS', context: `cluster ${cluster}` });
     }
     for (const ci of out.containerInstances ?? []) {
       if (!ci.ec2InstanceId || !ci.containerInstanceArn) {

@@ -23,20 +23,3 @@ export function parseSyslogStamp(month: string, day: string, time: string, refer
   if (t > reference + 86_400_000) t = Date.UTC(year - 1, m, Number(day), hh, mm, ss);
   return t;
 }
-
-/** `--since` values: a duration (`90s`, `30m`, `2h`, `7d`) before `now`, or an absolute timestamp. */
-export function parseSince(value: string, now = Date.now()): number | undefined {
-  const d = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/.exec(value.trim());
-  if (d) {
-    const unit = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 604800e3 }[d[2] as 'ms'];
-    return now - Number(d[1]) * unit;
-  }
-  const s = value.trim();
-  if (/^\d{4}-\d\d-\d\d/.test(s)) {
-    // A timestamp without a zone is UTC: that is how every log on the host is written.
-    const iso = s.length === 10 ? `${s}T00:00:00Z` : /(?:[zZ]|[+-]\d\d:?\d\d)$/.test(s) ? s : `${s.replace(' ', 'T')}Z`;
-    const t = Date.parse(iso);
-    return Number.isNaN(t) ? undefined : t;
-  }
-  return undefined;
-}

@@ -1,7 +1,8 @@
 // Folds the findings of a scan into one group per rule: the report's "causes".
-// Memory is bounded: a group keeps counts, times, capped sets of names and one representative line.
-import { redact, redactFields } from '../redact.js';
-import type { Finding, ReportFinding } from '../types.js';
+// Memory is bounded: a group keeps counts, times, capped sets of names and one representative line. The
+// causes are built here as ReportFindings, whose text is Redacted (the redaction seam: src/redacted.ts).
+import { findingRedaction, redacted, redactedFields } from '../redacted.js';
+import type { Finding, Redacted, ReportFinding } from '../types.js';
 import { severityRank } from '../types.js';
 
 /** Distinct images, tasks, containers and registries kept per cause. */
@@ -12,10 +13,10 @@ interface Group {
   count: number;
   firstSeen?: number;
   lastSeen?: number;
-  images: Set<string>;
-  tasks: Set<string>;
-  containers: Set<string>;
-  registries: Set<string>;
+  images: Set<Redacted>;
+  tasks: Set<Redacted>;
+  containers: Set<Redacted>;
+  registries: Set<Redacted>;
 }
 
 export interface GroupSnapshot<T> {
@@ -23,10 +24,10 @@ export interface GroupSnapshot<T> {
   count: number;
   firstSeen?: number;
   lastSeen?: number;
-  images: string[];
-  tasks: string[];
-  containers: string[];
-  registries: string[];
+  images: Redacted[];
+  tasks: Redacted[];
+  containers: Redacted[];
+  registries: Redacted[];
 }
 
 export class FindingCollector {
@@ -49,10 +50,14 @@ export class FindingCollector {
       if (g.firstSeen === undefined || f.time < g.firstSeen) g.firstSeen = f.time;
       if (g.lastSeen === undefined || f.time > g.lastSeen) g.lastSeen = f.time;
     }
-    addCapped(g.images, f.fields.image);
-    addCapped(g.tasks, f.fields.taskArn);
-    addCapped(g.containers, f.fields.container ?? f.fields.containerName);
-    addCapped(g.registries, f.fields.registry ?? f.fields.host);
+    if (g.images.size < MAX_NAMES || g.tasks.size < MAX_NAMES || g.containers.size < MAX_NAMES || g.registries.size < MAX_NAMES) {
+      // As the seam masks them with their line: a name may hold a piece of a secret without its label.
+      const named = redactedFields(f.fields, f.line);
+      addCapped(g.images, named.image);
+      addCapped(g.tasks, named.taskArn);
+      addCapped(g.containers, named.container ?? named.containerName);
+      addCapped(g.registries, named.registry ?? named.host);
+    }
   }
 
   /**
@@ -124,9 +129,9 @@ function isLater(f: Finding, than: Finding): boolean {
   return true;
 }
 
-function addCapped(set: Set<string>, v: unknown): void {
-  // Names come from key=value pairs that may hold a URL with credentials in it.
-  if (typeof v === 'string' && v !== '' && set.size < MAX_NAMES) set.add(redact(v));
+/** `v` is redacted already: a name from redactedFields, or from a worker's snapshot of its own groups. */
+function addCapped(set: Set<Redacted>, v: Redacted | number | boolean | undefined): void {
+  if (typeof v === 'string' && v !== '' && set.size < MAX_NAMES) set.add(v);
 }
 
 function iso(t: number | undefined): string | undefined {
@@ -135,31 +140,34 @@ function iso(t: number | undefined): string | undefined {
 
 function toReportFinding(g: Group): ReportFinding {
   const f = g.latest;
-  const example: ReportFinding['example'] = { text: redact(f.line) };
-  if (f.origin?.file) example.file = f.origin.file;
+  const red = findingRedaction(f);
+  const example: ReportFinding['example'] = { text: redacted(f.line) };
+  if (f.origin?.file) example.file = redacted(f.origin.file);
   if (f.origin?.line !== undefined) example.line = f.origin.line;
   if (f.time !== undefined) example.time = new Date(f.time).toISOString();
   const r: ReportFinding = {
     category: f.category,
     ruleId: f.ruleId,
     severity: f.severity,
-    title: f.title,
+    title: red.text(f.title),
     count: g.count,
     // Sorted: the same host gives the same report however its files were split across threads.
     images: [...g.images].sort(),
     tasks: [...g.tasks].sort(),
     containers: [...g.containers].sort(),
     registries: [...g.registries].sort(),
-    fields: redactFields(f.fields),
+    fields: red.fields,
     example,
-    causes: [...f.causes],
-    remediation: [...f.remediation],
+    causes: red.list(f.causes),
+    remediation: red.list(f.remediation),
   };
   const firstSeen = iso(g.firstSeen);
   const lastSeen = iso(g.lastSeen);
   if (firstSeen) r.firstSeen = firstSeen;
   if (lastSeen) r.lastSeen = lastSeen;
   if (f.alternatives) r.alternatives = [...f.alternatives];
-  if (f.secondary) r.secondary = f.secondary;
+  if (f.secondary) r.secondary = { ...f.secondary, title: red.text(f.secondary.title) };
+  if (f.wrapper) r.wrapper = { ...f.wrapper, title: red.text(f.wrapper.title) };
+  if (f.docs && f.docs.length > 0) r.docs = [...f.docs];
   return r;
 }

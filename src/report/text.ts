@@ -1,6 +1,7 @@
 // The incident report as text: read in a terminal or in the SSM console, which shows only the first
 // 24,000 characters of output. Causes come first, most severe first; what does not fit is summarised.
-import type { ReportFinding, ScanReport, ScanSummary } from '../types.js';
+import type { ReportFinding, ScanSummary } from '../types.js';
+import type { ScanReport } from './schema.js';
 
 export const TEXT_BUDGET = 24_000;
 /** Room kept for the summary of what did not fit and the closing lines. */
@@ -73,6 +74,7 @@ function renderFinding(f: ReportFinding, n: number): string {
   l.push(`${n}. [${f.severity.toUpperCase()}] ${f.title}`);
   l.push(`   category ${f.category} · rule ${f.ruleId} · seen ${f.count}×${f.firstSeen ? ` · ${f.firstSeen} → ${f.lastSeen}` : ''}`);
   if (f.secondary) l.push(`   inner cause: ${f.secondary.category} — ${f.secondary.title}`);
+  if (f.wrapper) l.push(`   reported inside: ${f.wrapper.title}`);
   const list = (label: string, items: string[]): void => {
     if (items.length === 0) return;
     const shown = items.slice(0, 5).join(', ');
@@ -95,6 +97,7 @@ function renderFinding(f: ReportFinding, n: number): string {
   l.push('   fix:');
   f.remediation.forEach((r, i) => l.push(`     ${i + 1}. ${r}`));
   if (f.alternatives && f.alternatives.length > 0) l.push(`   also rule out: ${f.alternatives.join(', ')}`);
+  if (f.docs && f.docs.length > 0) l.push(`   docs: ${f.docs.join(' ')}`);
   return l.join('\n') + '\n';
 }
 

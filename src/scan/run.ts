@@ -1,22 +1,33 @@
 // The one-shot pipeline behind `scan`: discover the host's logs, read each with the prefilter, classify the
 // nominated lines, fold them into causes, add the host checks. Produces a ScanReport; rendering is elsewhere.
 import { stat } from 'node:fs/promises';
-import { LiteralPrefilter } from '../classify/prefilter.js';
 import type { RuleSet } from '../classify/ruleset.js';
-import { UsageError } from '../errors.js';
+import { defaultConfig } from '../config.js';
 import { parseJournalEntry, parseLine } from '../formats/index.js';
-import { makeHost, type Host } from '../host.js';
+import { requireHostRoot, type Host } from '../host.js';
 import type { Logger } from '../log.js';
 import { FindingCollector, sortReportFindings } from '../report/collect.js';
 import { discoverLogFiles, type LogFile } from '../sources/discover.js';
 import { headLooksBinary, scanFile, type CandidateLine, type FileScanStats } from '../sources/file-scan.js';
 import { readLiveJournal } from '../sources/journal-once.js';
-import { classifyRecord, JOURNAL_BYTE_MESSAGE } from '../pipeline.js';
+import { classifyRecord, nominatingSearch } from '../pipeline.js';
+import type { LiteralSearch } from '../search/literals.js';
 import type { HostCheckOptions } from '../checks/types.js';
-import type { LogRecord, Problem, ScanReport, SourceSummary } from '../types.js';
+import type { Finding, LogRecord, Problem, SourceSummary } from '../types.js';
+import type { ScanReport } from '../report/schema.js';
 import { severityRank } from '../types.js';
 import { VERSION } from '../version.js';
 import { PARALLEL_MIN_BYTES, scanRanges, workerCount, workerSource } from './parallel.js';
+
+/**
+ * Narrows a scan to what concerns one thing (`scan --task`, src/task/host-filter.ts): extra prefilter literals,
+ * a record predicate, and an observer that sees every kept record with what the rules made of it.
+ */
+export interface ScanFocus {
+  readonly literals: readonly string[];
+  concerns(rec: LogRecord): boolean;
+  observe(rec: LogRecord, finding: Finding | undefined): void;
+}
 
 export interface ScanOptions {
   root: string;
@@ -30,41 +41,43 @@ export interface ScanOptions {
   checkOptions?: HostCheckOptions;
   log: Logger;
   now?: number;
+  /** Keep only the records this focus concerns (one-thread path: worker threads do not see it). */
+  focus?: ScanFocus;
 }
 
-const JOURNAL_NOMINATE = Buffer.from(JOURNAL_BYTE_MESSAGE);
-
-export async function assertRoot(root: string): Promise<Host> {
-  let isDir = false;
-  try {
-    isDir = (await stat(root)).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isDir) throw new UsageError(`--root ${root}: no such directory`, { hint: 'pass the directory that stands for the host\'s / (default /)' });
-  return makeHost(root);
-}
 
 export async function runScan(opts: ScanOptions): Promise<ScanReport> {
-  const host = await assertRoot(opts.root);
+  const host = await requireHostRoot(opts.root);
   const { files, problems } = await discoverLogFiles(host);
   const collector = new FindingCollector();
   const sources: SourceSummary[] = [];
-  const prefilter = new LiteralPrefilter(opts.rules.literals);
+  const focus = opts.focus;
+  // Journal exports also nominate entries whose MESSAGE is a byte array: their text is hidden until decoded.
+  // `scan --task` nominates the lines naming the task or its containers too.
+  const extra = focus ? focus.literals.map((text) => ({ text, fold: false })) : [];
+  const searches = new Map<boolean, LiteralSearch>();
+  const searchFor = (file: LogFile): LiteralSearch => {
+    const journal = file.journal === true;
+    let s = searches.get(journal);
+    if (!s) searches.set(journal, (s = nominatingSearch(opts.rules, journal, extra)));
+    return s;
+  };
 
   const consider = (rec: LogRecord, summary: SourceSummary): void => {
+    if (focus && !focus.concerns(rec)) return;
     const finding = classifyRecord(opts.rules, rec, opts.since);
+    focus?.observe(rec, finding);
     if (!finding) return;
     summary.matched += 1;
     collector.add(finding);
   };
 
   for (const file of files) {
-    const parallel = await parallelPlan(file);
+    const parallel = focus ? undefined : await parallelPlan(file);
     sources.push(
       parallel
         ? await scanParallel(file, parallel, opts, collector, problems)
-        : await scanOne(file, prefilter, consider, problems, opts.log),
+        : await scanOne(file, searchFor(file), consider, problems, opts.log),
     );
   }
 
@@ -96,7 +109,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
 
 async function scanOne(
   file: LogFile,
-  prefilter: LiteralPrefilter,
+  search: LiteralSearch,
   consider: (rec: LogRecord, summary: SourceSummary) => void,
   problems: Problem[],
   log: Logger,
@@ -121,7 +134,7 @@ async function scanOne(
     consider(parseLine(c.text, { source: file.source, ...(file.format ? { format: file.format } : {}), origin }), summary);
   };
   try {
-    const stats = await scanFile(file.path, prefilter, onCandidate, file.journal ? { alwaysNominate: JOURNAL_NOMINATE } : {});
+    const stats = await scanFile(file.path, search, onCandidate);
     summarize(summary, [stats], malformed, problems);
   } catch (err) {
     summary.error = (err as Error).message;
@@ -144,15 +157,15 @@ function summarize(summary: SourceSummary, parts: FileScanStats[], malformed: nu
   if (malformed > 0) note(`${malformed} malformed journal line(s) skipped (truncated or not JSON)`);
 }
 
-async function parallelPlan(file: LogFile): Promise<{ source: string; size: number; parts: number } | undefined> {
+async function parallelPlan(file: LogFile): Promise<{ source: string; size: number; threads: number } | undefined> {
   if (file.journal) return undefined;
   const source = workerSource();
-  const parts = workerCount();
-  if (!source || parts < 2) return undefined;
+  const threads = workerCount();
+  if (!source || threads < 2) return undefined;
   try {
     const { size } = await stat(file.path);
     // A binary file is refused by the one-thread path, which reports it.
-    return size >= PARALLEL_MIN_BYTES && !(await headLooksBinary(file.path)) ? { source, size, parts } : undefined;
+    return size >= PARALLEL_MIN_BYTES && !(await headLooksBinary(file.path)) ? { source, size, threads } : undefined;
   } catch {
     return undefined; // scanOne reports it
   }
@@ -160,7 +173,7 @@ async function parallelPlan(file: LogFile): Promise<{ source: string; size: numb
 
 async function scanParallel(
   file: LogFile,
-  plan: { source: string; size: number; parts: number },
+  plan: { source: string; size: number; threads: number },
   opts: ScanOptions,
   collector: FindingCollector,
   problems: Problem[],
@@ -181,9 +194,12 @@ async function scanParallel(
         ...(opts.since !== undefined ? { since: opts.since } : {}),
       },
       plan.size,
-      plan.parts,
+      plan.threads,
     );
     summary.matched = results.reduce((n, r) => n + r.matched, 0);
+    const byThread = new Map<number, number>();
+    for (const r of results) byThread.set(r.thread, (byThread.get(r.thread) ?? 0) + 1);
+    opts.log.debug('scanned in pieces', { file: file.display, pieces: results.length, piecesByThread: Object.fromEntries(byThread) });
     summarize(summary, results.map((r) => r.stats), 0, problems);
   } catch (err) {
     summary.error = (err as Error).message;
@@ -196,7 +212,7 @@ async function scanParallel(
 async function addHostChecks(report: ScanReport, host: Host, opts: ScanOptions): Promise<void> {
   try {
     const checks = await import('../checks/index.js');
-    const result = await checks.runHostChecks(host, opts.checkOptions ?? {});
+    const result = await checks.runHostChecks(host, opts.checkOptions ?? { thresholds: defaultConfig().checks });
     report.checks = result;
     const fromChecks = new FindingCollector();
     for (const f of result.findings) fromChecks.add(f);

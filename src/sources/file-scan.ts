@@ -1,13 +1,17 @@
-// One-shot reading of a whole log file for `scan`: large chunks, the literal prefilter on raw bytes, and
-// only nominated lines decoded. Memory stays bounded by the chunk size whatever the file size or line length.
+// One-shot reading of a whole log file for `scan`: large chunks read straight into the byte search's memory,
+// the rules' literals searched in the raw bytes, and only nominated lines decoded. Memory stays bounded by the
+// chunk size whatever the file size or line length.
+import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { linesContaining, type LiteralPrefilter } from '../classify/prefilter.js';
+import { ByteSearch } from '../search/byte-search.js';
+import type { LiteralSearch } from '../search/literals.js';
 
-// Small enough that the chunk stays in cache while every anchor is searched through it.
+/** Small enough to stay in the core's cache through the passes over it (search, newlines, NUL bytes). */
 export const CHUNK_BYTES = 256 << 10;
 /** A line longer than this is cut: its head is still classified, the rest is skipped and counted. */
 export const MAX_LINE_BYTES = 1 << 20;
-const TUNE_MIN_BYTES = 32 << 20;
+/** Choosing grams from the first chunk costs well under a millisecond; below this the defaults do. */
+const TUNE_MIN_BYTES = 1 << 20;
 /** How much of an over-long line's head is decoded for classification. */
 const LONG_LINE_HEAD = 64 * 1024;
 
@@ -37,21 +41,35 @@ export interface FileScanOptions {
   start?: number;
   end?: number;
   chunkBytes?: number;
-  /** Lines that must always be decoded, e.g. journal entries whose MESSAGE is a byte array. */
-  alwaysNominate?: Buffer;
 }
 
+/** The byte search's room for one chunk and the longest line, plus a byte to terminate a last line. */
+export function searchCapacity(chunkBytes = CHUNK_BYTES): number {
+  return chunkBytes + MAX_LINE_BYTES + 1;
+}
+
+/**
+ * Reads `file` (or a byte range of it) and hands over every line that contains one of the literals. Given a
+ * ByteSearch (of at least searchCapacity(chunkBytes)), reads into it: a thread that scans several ranges keeps
+ * one, and the grams it chose on the first.
+ */
 export async function scanFile(
   file: string,
-  prefilter: LiteralPrefilter,
+  literals: LiteralSearch | ByteSearch,
   onCandidate: (c: CandidateLine) => void,
   opts: FileScanOptions = {},
 ): Promise<FileScanStats> {
   const stats: FileScanStats = { bytes: 0, lines: 0, candidates: 0, binary: 0, truncated: 0, binaryFile: false };
   const fh = await open(file, 'r');
   try {
+    const info = await fh.stat();
+    if (!info.isFile()) throw new Error('not a regular file');
     const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
-    const buf = Buffer.allocUnsafe(chunkBytes + MAX_LINE_BYTES);
+    const search = literals instanceof ByteSearch ? literals : new ByteSearch(literals, searchCapacity(chunkBytes));
+    const buf = search.text;
+    // The spare byte past the room terminates a last line that has no newline.
+    const room = searchCapacity(chunkBytes) - 1;
+    if (buf.length < room + 1) throw new Error(`byte search too small for ${chunkBytes}-byte chunks`);
     let filePos = opts.start ?? 0;
     const end = opts.end ?? Number.POSITIVE_INFINITY;
     let carry = 0; // bytes at buf[0, carry) are the start of an unfinished line
@@ -67,8 +85,10 @@ export async function scanFile(
     }
 
     for (;;) {
-      const want = Math.min(chunkBytes, buf.length - carry);
-      const { bytesRead } = await fh.read(buf, carry, want, filePos);
+      const want = Math.min(chunkBytes, room - carry);
+      // Synchronous: a scan thread has nothing else to do meanwhile, and a thread-pool round trip per chunk
+      // measured a third of the main thread's time idle.
+      const bytesRead = readSync(fh.fd, buf, carry, want, filePos);
       const eof = bytesRead === 0;
       filePos += bytesRead;
       let len = carry + bytesRead;
@@ -79,8 +99,7 @@ export async function scanFile(
           stats.binaryFile = true;
           return stats;
         }
-        // Tuning costs tens of milliseconds; it pays only on files worth seconds of scanning.
-        if ((await fh.stat()).size >= TUNE_MIN_BYTES) prefilter.tune(buf.subarray(0, Math.min(len, 512 << 10)));
+        if (info.size >= TUNE_MIN_BYTES && !search.tuned) search.tune(0, len);
       }
       let pos = 0;
       if (skippingLongLine) {
@@ -107,9 +126,9 @@ export async function scanFile(
       }
       // The next line starts at or past the range end: it belongs to the next range (even when it is long).
       if (bufStart + pos >= end) break;
-      if (limit === pos && !eof && len >= buf.length) {
+      if (limit === pos && !eof && len >= room) {
         // A line longer than the buffer: classify its head, skip the rest.
-        emitLongLine(buf, pos, len, bufStart, stats, prefilter, onCandidate);
+        emitLongLine(search, pos, len, bufStart, stats, onCandidate);
         skippingLongLine = true;
         bufStart += len;
         carry = 0;
@@ -125,7 +144,7 @@ export async function scanFile(
           done = true;
         }
       }
-      processLines(buf, pos, procLimit, bufStart, stats, prefilter, onCandidate, opts.alwaysNominate);
+      processLines(search, pos, procLimit, bufStart, stats, onCandidate);
       if (done) break;
       // Keep the unfinished tail for the next read.
       carry = len - limit;
@@ -141,78 +160,73 @@ export async function scanFile(
 
 /** Scans complete lines buf[from, to): counts them and hands the nominated ones over. */
 function processLines(
-  buf: Buffer,
+  search: ByteSearch,
   from: number,
   to: number,
   bufStart: number,
   stats: FileScanStats,
-  prefilter: LiteralPrefilter,
   onCandidate: (c: CandidateLine) => void,
-  alwaysNominate: Buffer | undefined,
 ): void {
   if (to <= from) return;
-  // Bounded view: an unbounded indexOf would run on into the stale bytes past `to`.
-  const view = buf.subarray(from, to);
-  const viewEnd = to - from;
-  let starts = prefilter.lineStarts(view, viewEnd);
-  if (alwaysNominate) starts = mergeStarts(starts, linesContaining(view, viewEnd, alwaysNominate));
-  const binaryStarts = linesContaining(view, viewEnd, 0);
-  // Count lines up to each nominated line, then the rest, with memchr-speed indexOf.
-  let counted = 0; // offset in view up to which newlines were counted
+  const buf = search.text;
+  const starts = search.lineStarts(from, to);
+  const binaryStarts = linesWithNul(buf, from, to);
+  // Line numbers: newlines counted up to each nominated line, then to the end, 16 bytes at a time.
+  let counted = from;
   let line = stats.lines;
   let bi = 0;
   for (const s of starts) {
-    line += countNewlines(view, counted, s);
+    line += search.count(counted, s, 10);
     counted = s;
     while (bi < binaryStarts.length && binaryStarts[bi]! < s) bi++;
     if (binaryStarts[bi] === s) continue; // binary garbage: counted in stats.binary below
-    let e = view.indexOf(10, s);
-    if (e === -1 || e > viewEnd) e = viewEnd;
+    let e = buf.indexOf(10, s);
+    if (e === -1 || e > to) e = to;
     const cut = e - s > MAX_LINE_BYTES;
     if (cut) stats.truncated += 1;
     stats.candidates += 1;
     onCandidate({
-      text: view.toString('utf8', s, cut ? s + LONG_LINE_HEAD : e).replace(/\r$/, ''),
+      text: buf.toString('utf8', s, cut ? s + LONG_LINE_HEAD : e).replace(/\r$/, ''),
       line: line + 1,
-      offset: bufStart + from + s,
+      offset: bufStart + s,
       truncated: cut,
     });
   }
-  line += countNewlines(view, counted, viewEnd);
+  line += search.count(counted, to, 10);
   stats.lines = line;
   stats.binary += binaryStarts.length;
 }
 
 function emitLongLine(
-  buf: Buffer,
+  search: ByteSearch,
   from: number,
   len: number,
   bufStart: number,
   stats: FileScanStats,
-  prefilter: LiteralPrefilter,
   onCandidate: (c: CandidateLine) => void,
 ): void {
-  const head = buf.subarray(from, Math.min(len, from + LONG_LINE_HEAD));
+  const end = Math.min(len, from + LONG_LINE_HEAD);
+  const head = search.text.subarray(from, end);
   stats.truncated += 1;
   stats.lines += 1;
-  if (prefilter.lineStarts(head, head.length).length === 0 || head.includes(0)) return;
+  if (search.lineStarts(from, end).length === 0 || head.includes(0)) return;
   stats.candidates += 1;
   onCandidate({ text: head.toString('utf8'), line: stats.lines, offset: bufStart + from, truncated: true });
 }
 
-function countNewlines(buf: Buffer, from: number, to: number): number {
-  let n = 0;
-  let p = buf.indexOf(10, from);
-  while (p !== -1 && p < to) {
-    n += 1;
-    p = buf.indexOf(10, p + 1);
+/** Start offsets of the lines in buf[from, to) that hold a NUL byte (binary garbage), ascending. */
+function linesWithNul(buf: Buffer, from: number, to: number): number[] {
+  const out: number[] = [];
+  // A bounded view: indexOf on the whole buffer would run on into the stale bytes past `to`.
+  const view = buf.subarray(from, to);
+  let pos = view.indexOf(0);
+  while (pos !== -1) {
+    out.push(from + view.lastIndexOf(10, pos) + 1);
+    const nl = view.indexOf(10, pos);
+    if (nl === -1) break;
+    pos = view.indexOf(0, nl + 1);
   }
-  return n;
-}
-
-function mergeStarts(a: number[], b: number[]): number[] {
-  if (b.length === 0) return a;
-  return [...new Set([...a, ...b])].sort((x, y) => x - y);
+  return out;
 }
 
 /** Reads the first 8 KiB of a file and applies looksBinary. */

@@ -3,10 +3,12 @@
 // follows (systemd#26746), so we track cursors ourselves and restart with --after-cursor. If journalctl
 // exits it is started again with exponential backoff.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Backoff } from '../base/backoff.js';
 import { errorMessage } from '../errors.js';
 import { parseJournalEntry } from '../formats/index.js';
 import type { Logger } from '../log.js';
 import type { LogRecord } from '../types.js';
+import { processEnv } from '../env.js';
 
 export interface JournalOptions {
   command: string;
@@ -62,7 +64,7 @@ export function journalArgs(opts: Pick<JournalOptions, 'units' | 'kernel'>, from
 export class JournalSource {
   private child: ChildProcess | undefined;
   private stopped = false;
-  private failures = 0;
+  private backoff: Backoff | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private from: JournalStart = {};
   private readonly st: JournalStatus = { running: false, restarts: 0, entries: 0, badLines: 0 };
@@ -92,7 +94,7 @@ export class JournalSource {
     const startedAt = Date.now();
     let child: ChildProcess;
     try {
-      child = spawn(this.opts.command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.opts.env ?? process.env });
+      child = spawn(this.opts.command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: this.opts.env ?? processEnv() });
     } catch (err) {
       this.exited(startedAt, errorMessage(err));
       return;
@@ -158,10 +160,10 @@ export class JournalSource {
 
   private exited(startedAt: number, why: string): void {
     if (this.stopped) return;
+    this.backoff ??= new Backoff({ baseMs: this.opts.restartMinMs, maxMs: this.opts.restartMaxMs, jitter: 'equal' });
     // A run that lasted a while was healthy: start the backoff over.
-    if (Date.now() - startedAt > 60_000) this.failures = 0;
-    const delay = Math.min(this.opts.restartMaxMs, this.opts.restartMinMs * 2 ** this.failures);
-    this.failures++;
+    if (Date.now() - startedAt > 60_000) this.backoff.reset();
+    const delay = this.backoff.next();
     this.st.restarts++;
     this.st.error = why;
     // A cursor journalctl cannot seek to (journal files vacuumed or replaced) would fail every restart:

@@ -2,6 +2,9 @@
 // credentials, and a silent environment that never reaches a real AWS address.
 import type { TriageEvent } from '../../src/types.js';
 import type { Identity } from '../../src/aws/identity.js';
+import { defaultConfig } from '../../src/config.js';
+import { redacted, redactedFields } from '../../src/redacted.js';
+import type { CloudWatchSettings } from '../../src/sinks/cloudwatch/options.js';
 
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDTESTTESTTESTTEST', secretAccessKey: 'test-secret-not-real' };
 
@@ -14,6 +17,11 @@ export const TEST_IDENTITY: Identity = {
   containerInstanceArn: 'arn:aws:ecs:eu-west-1:111122223333:container-instance/prod-web/0f1e2d3c4b5a69788796a5b4c3d2e1f0',
   hostname: 'ip-10-0-1-23',
 };
+
+/** The `cloudwatch` section with its defaults, and test values (e.g. a 50 ms flush, below the configurable minimum). */
+export function cwSettings(partial: Partial<CloudWatchSettings> = {}): CloudWatchSettings {
+  return { ...defaultConfig().cloudwatch, ...partial };
+}
 
 /** Environment for SDK clients in tests: dummy keys, IMDS off (never 169.254.169.254), no Node 20 warning. */
 export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -46,18 +54,19 @@ export function makeEvent(i: number, time: number = Date.now(), extraLine = ''):
     category: i % 3 === 0 ? 'registry_auth_denied' : i % 3 === 1 ? 'image_not_found' : 'network_timeout',
     severity: 'error',
     ruleId: i % 3 === 0 ? 'ecr-get-authorization-token-denied' : i % 3 === 1 ? 'manifest-unknown' : 'registry-dial-timeout',
-    title: 'Image pull failed',
+    title: redacted('Image pull failed'),
     count: 1 + (i % 5),
     firstSeen: iso,
     lastSeen: iso,
     source: 'ecs-agent',
-    file: '/var/log/ecs/ecs-agent.log',
-    message: `CannotPullContainerError for ${image}`,
-    line:
+    file: redacted('/var/log/ecs/ecs-agent.log'),
+    message: redacted(`CannotPullContainerError for ${image}`),
+    line: redacted(
       `level=error time=${iso} msg="Error while pulling image; will try to run anyway" image="${image}" ` +
       `taskARN="arn:aws:ecs:eu-west-1:111122223333:task/prod-web/${(i * 7919).toString(16).padStart(32, '0')}" ` +
       `error="CannotPullContainerError: failed to resolve reference \\"${image}\\": not found" seq=${i}${extraLine}`,
-    hint: 'Check that the tag exists in the repository and that the task execution role can pull it.',
-    fields: { image, registry: image.split('/')[0]!, tag: image.split(':').at(-1)!, container: 'app', httpStatus: 404 },
+    ),
+    hint: redacted('Check that the tag exists in the repository and that the task execution role can pull it.'),
+    fields: redactedFields({ image, registry: image.split('/')[0]!, tag: image.split(':').at(-1)!, container: 'app', httpStatus: 404 }),
   };
 }

@@ -22,7 +22,7 @@ import {
   LOG_GROUP_NAME_RE,
   LOG_STREAM_NAME_RE,
   INSIGHTS_MAX_QUERY_CHARS,
-} from '../../src/sinks/cloudwatch/limits.js';
+} from '../../src/cloudwatch-limits.js';
 
 export interface StoredEvent {
   timestamp: number;

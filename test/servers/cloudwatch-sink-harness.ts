@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { createCloudWatchSink } from '../../src/sinks/cloudwatch/index.js';
 import { createLogger } from '../../src/log.js';
-import { TEST_IDENTITY, makeEvent } from './cloudwatch-fixtures.js';
+import { TEST_IDENTITY, makeEvent, cwSettings } from './cloudwatch-fixtures.js';
 
 interface Args {
   endpoint: string;
@@ -23,7 +23,7 @@ interface Args {
 
 const args = JSON.parse(process.argv[2] ?? '{}') as Args;
 const sink = await createCloudWatchSink({
-  config: { endpoint: args.endpoint, region: 'eu-west-1', flushIntervalMs: 50 },
+  config: cwSettings({ endpoint: args.endpoint, region: 'eu-west-1', flushIntervalMs: 50 }),
   stateDir: args.stateDir,
   log: createLogger(process.stderr, 'warn'),
   identity: { ...TEST_IDENTITY },

@@ -13,7 +13,20 @@ export class AwsFault extends Error {
   }
 }
 
-export type Handler = (op: string, body: Record<string, unknown>) => Promise<unknown> | unknown;
+/** Who signed the request, from its SigV4 credential scope. */
+export interface RequestScope {
+  region: string;
+  accessKeyId: string;
+}
+
+export type Handler = (op: string, body: Record<string, unknown>, scope: RequestScope) => Promise<unknown> | unknown;
+
+const SCOPE = /Credential=([^/,\s]+)\/\d{8}\/([^/]+)\//;
+
+export function scopeOf(authorization: string | undefined): RequestScope {
+  const m = SCOPE.exec(authorization ?? '');
+  return { accessKeyId: m?.[1] ?? '', region: m?.[2] ?? '' };
+}
 
 export interface JsonServer {
   endpoint: string;
@@ -55,7 +68,7 @@ export async function startJsonServer(targetPrefix: string, handle: Handler): Pr
       }
       calls.push({ op, body });
       Promise.resolve()
-        .then(() => handle(op, body))
+        .then(() => handle(op, body, scopeOf(req.headers.authorization)))
         .then(
           (out) => reply(200, out ?? {}),
           (err: unknown) => {

@@ -49,6 +49,8 @@ export interface SsmServerOptions {
   msPerTimeoutSecond?: number;
   /** Operations that always fail with this error name (HTTP 400), e.g. `{ ListCommandInvocations: 'AccessDeniedException' }`. */
   failOps?: Record<string, string>;
+  /** Parameter Store entries DescribeParameters lists (`task` checks the parameters a task references). */
+  parameters?: Array<{ name: string; type: 'String' | 'StringList' | 'SecureString'; keyId?: string; region?: string; account?: string }>;
 }
 
 interface Invocation {
@@ -264,7 +266,7 @@ export async function startSsmServer(opts: SsmServerOptions): Promise<SsmServer>
 
   const visible = (inv: Invocation): boolean => Date.now() >= inv.visibleAt;
 
-  const server = await startJsonServer('AmazonSSM', (op, body) => {
+  const server = await startJsonServer('AmazonSSM', (op, body, scope) => {
     const forced = opts.failOps?.[op];
     if (forced) throw new AwsFault(forced, `injected ${forced} for ${op}`);
     switch (op) {
@@ -400,6 +402,34 @@ export async function startSsmServer(opts: SsmServerOptions): Promise<SsmServer>
           StandardOutputUrl: '',
           StandardErrorContent: inv.stderr.slice(0, STDERR_LIMIT),
           StandardErrorUrl: '',
+        };
+      }
+      case 'DescribeParameters': {
+        // Like the service, a page may come back short (even empty) with a NextToken: callers must follow it.
+        const filters = (body.ParameterFilters as Array<{ Key: string; Option?: string; Values: string[] }> | undefined) ?? [];
+        const max = (body.MaxResults as number | undefined) ?? 50;
+        if (max < 1 || max > 50) throw new AwsFault('ValidationException', 'MaxResults must be 1-50');
+        const all = (opts.parameters ?? []).filter((p) => (p.region ?? 'us-east-1') === scope.region);
+        const start = Number(body.NextToken ?? 0);
+        const window = all.slice(start, start + Math.min(max, 1));
+        const match = window.filter((p) =>
+          filters.every((f) => {
+            if (f.Key !== 'Name') throw new AwsFault('InvalidFilterKey', `The filter key ${f.Key} is not supported by the test server`);
+            return (f.Option ?? 'Equals') === 'Equals' ? f.Values.includes(p.name) : f.Values.some((v) => p.name.startsWith(v));
+          }),
+        );
+        return {
+          Parameters: match.map((p) => ({
+            Name: p.name,
+            ARN: `arn:aws:ssm:${scope.region}:${p.account ?? '123456789012'}:parameter${p.name.startsWith('/') ? '' : '/'}${p.name}`,
+            Type: p.type,
+            ...(p.type === 'SecureString' ? { KeyId: p.keyId ?? 'alias/aws/ssm' } : {}),
+            LastModifiedDate: Date.parse('2026-10-01T00:00:00Z') / 1000,
+            Version: 1,
+            Tier: 'Standard',
+            DataType: 'text',
+          })),
+          ...(start + 1 < all.length ? { NextToken: String(start + 1) } : {}),
         };
       }
       default:

@@ -9,7 +9,7 @@ import {
   MAX_EVENT_FUTURE_MS,
   PER_EVENT_OVERHEAD_BYTES,
   TIME_WINDOW_MARGIN_MS,
-} from './limits.js';
+} from '../../cloudwatch-limits.js';
 
 /** What one event costs against the batch byte limit. */
 export function eventCost(message: string): number {

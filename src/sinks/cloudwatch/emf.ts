@@ -1,6 +1,6 @@
 // CloudWatch Embedded Metric Format metadata (facts sheet §2): CloudWatch turns each shipped event into a
 // `Findings` data point, by [Cluster, Category] and by [Category], without any PutMetricData call.
-import { EMF_MAX_DIMENSION_VALUE_CHARS } from './limits.js';
+import { EMF_MAX_DIMENSION_VALUE_CHARS } from '../../cloudwatch-limits.js';
 
 export const METRIC_NAME = 'Findings';
 export const DIMENSION_CLUSTER = 'Cluster';
@@ -44,12 +44,4 @@ export function emfMembers(p: { namespace: string; timestamp: number; cluster?: 
     Findings: p.count,
     _aws: { Timestamp: p.timestamp, CloudWatchMetrics: directivesFor(p.namespace) },
   };
-}
-
-/** Namespace rules of the metric API (1–255 chars, not starting with `:`, `AWS/` reserved). Returns a reason or undefined. */
-export function namespaceProblem(ns: string): string | undefined {
-  if (ns.length < 1 || ns.length > 255) return 'must be 1–255 characters';
-  if (ns.startsWith(':')) return 'must not start with ":"';
-  if (/^aws\//i.test(ns)) return 'the AWS/ prefix is reserved for AWS services';
-  return undefined;
 }

@@ -1,11 +1,10 @@
 // TriageEvent → one CloudWatch log event: event schema v1 as flat JSON (Insights discovers top-level keys;
-// flat keys stay well under its 200-field limit), enriched with the host identity, redacted, with EMF
-// metadata, and kept under the per-event size limit.
+// flat keys stay well under its 200-field limit), enriched with the host identity, with EMF metadata, and
+// kept under the per-event size limit. The event's text arrives redacted (its type says so).
 import type { TriageEvent } from '../../types.js';
 import type { Identity } from '../../aws/identity.js';
-import { redact } from '../../redact.js';
 import { emfMembers } from './emf.js';
-import { MAX_MESSAGE_BYTES } from './limits.js';
+import { MAX_MESSAGE_BYTES } from '../../cloudwatch-limits.js';
 
 export interface WireEvent {
   /** Epoch milliseconds. */
@@ -32,15 +31,10 @@ const RENAMED: Record<string, string> = { container: 'containerName' };
 /** Long text fields are cut to this when an event would exceed the size limit. */
 const TRUNCATED_TEXT_CHARS = 4096;
 
-function clean(v: unknown): unknown {
-  return typeof v === 'string' ? redact(v) : v;
-}
-
 function build(ev: TriageEvent, id: Identity, ts: number, opts: EncodeOptions, cut: number | undefined): Record<string, unknown> {
   const text = (s: string | undefined): string | undefined => {
     if (s === undefined) return undefined;
-    const r = redact(s);
-    return cut !== undefined && r.length > cut ? r.slice(0, cut) + '…' : r;
+    return cut !== undefined && s.length > cut ? s.slice(0, cut) + '…' : s;
   };
   const o: Record<string, unknown> = {
     schema: 1,
@@ -49,7 +43,7 @@ function build(ev: TriageEvent, id: Identity, ts: number, opts: EncodeOptions, c
     category: ev.category,
     severity: ev.severity,
     ruleId: ev.ruleId,
-    title: redact(ev.title),
+    title: ev.title,
     count: ev.count,
     firstSeen: ev.firstSeen,
     lastSeen: ev.lastSeen,
@@ -61,13 +55,13 @@ function build(ev: TriageEvent, id: Identity, ts: number, opts: EncodeOptions, c
     instanceType: id.instanceType,
     hostname: id.hostname,
     source: ev.source,
-    file: ev.file === undefined ? undefined : redact(ev.file),
+    file: ev.file,
   };
   if (cut === undefined || cut > 0) {
     for (const [k, v] of Object.entries(ev.fields)) {
       const key = RENAMED[k] ?? k;
       if (RESERVED.has(key) || key in o) continue;
-      o[key] = typeof v === 'string' ? text(v) : clean(v);
+      o[key] = typeof v === 'string' ? text(v) : v;
     }
   }
   o.message = text(ev.message);

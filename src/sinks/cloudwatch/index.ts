@@ -1,15 +1,15 @@
-// Entry point of the CloudWatch Logs sink (the daemon imports it lazily): validates the settings, resolves the
-// host identity and the Region, opens the spool, builds the client, and returns the running sink (sink.ts).
+// Entry point of the CloudWatch Logs sink (the daemon imports it lazily): resolves the host identity and the
+// Region, opens the spool, builds the client, and returns the running sink (sink.ts). The settings arrive
+// validated (src/config/keys.ts checks names, retention and namespace as CloudWatch would).
 import path from 'node:path';
 import type { Logger } from '../../log.js';
-import { ConfigError } from '../../errors.js';
+import { processEnv } from '../../env.js';
 import { resolveIdentity, type Identity } from '../../aws/identity.js';
 import { createLogsClient, requireRegion, resolveRegion } from '../../aws/clients.js';
+import { profileRegion } from '../../aws/settings.js';
 import { Spool } from './spool.js';
 import { LogsSender } from './sender.js';
-import { namespaceProblem } from './emf.js';
-import { LOG_GROUP_NAME_RE, LOG_STREAM_NAME_RE, RETENTION_DAYS } from './limits.js';
-import { resolveSettings, TUNING_DEFAULTS, type CloudWatchSettings, type CloudWatchTuning, type ResolvedCloudWatchSettings } from './options.js';
+import { TUNING_DEFAULTS, type CloudWatchSettings, type CloudWatchTuning } from './options.js';
 import { CloudWatchSink } from './sink.js';
 
 export type { CloudWatchSettings, CloudWatchTuning } from './options.js';
@@ -29,14 +29,13 @@ export interface CloudWatchSinkOptions {
   spoolName?: string;
 }
 
-/** Creates the sink: validates settings, resolves identity and region, opens the spool, starts the sender. */
+/** Creates the sink: resolves identity and region, opens the spool, starts the sender. */
 export async function createCloudWatchSink(opts: CloudWatchSinkOptions): Promise<CloudWatchSink> {
-  const settings = resolveSettings(opts.config);
-  validate(settings);
-  const env = opts.env ?? process.env;
+  const settings = opts.config;
+  const env = opts.env ?? processEnv();
   const tuning = { ...TUNING_DEFAULTS, ...opts.tuning };
   const identity = opts.identity ?? (await resolveIdentity({ root: opts.root ?? '/', env, log: opts.log }));
-  const region = requireRegion(resolveRegion(settings.region, env, identity));
+  const region = requireRegion(resolveRegion(settings.region, env, identity, await profileRegion(env)));
   if (!identity.region) identity.region = region;
   const logStream = (settings.logStream ?? identity.instanceId ?? identity.hostname).replace(/[:*]/g, '_');
   const spool = await Spool.open(path.join(opts.stateDir, opts.spoolName ?? 'cloudwatch-spool'), {
@@ -61,21 +60,4 @@ export async function createCloudWatchSink(opts: CloudWatchSinkOptions): Promise
   if (!opts.identity) sink.refreshIdentityUntilComplete(() => resolveIdentity({ root: opts.root ?? '/', env, log: opts.log }));
   opts.log.info('CloudWatch sink ready', { logGroup: dest.logGroup, logStream, region, pending: spool.pending });
   return sink;
-}
-
-function validate(s: ResolvedCloudWatchSettings): void {
-  const key = (k: string): { key: string } => ({ key: `cloudwatch.${k}` });
-  if (!LOG_GROUP_NAME_RE.test(s.logGroup) || /^aws\//i.test(s.logGroup)) {
-    throw new ConfigError(`invalid log group name ${JSON.stringify(s.logGroup)} (1–512 of A-Z a-z 0-9 _ - / . #, not aws/…)`, key('logGroup'));
-  }
-  if (s.logStream !== undefined && !LOG_STREAM_NAME_RE.test(s.logStream)) {
-    throw new ConfigError(`invalid log stream name ${JSON.stringify(s.logStream)} (1–512 characters, no ':' or '*')`, key('logStream'));
-  }
-  if (s.retentionDays !== undefined && !(RETENTION_DAYS as readonly number[]).includes(s.retentionDays)) {
-    throw new ConfigError(`retentionDays ${s.retentionDays} is not one CloudWatch accepts (${RETENTION_DAYS.join(', ')})`, key('retentionDays'));
-  }
-  const ns = namespaceProblem(s.metricsNamespace);
-  if (ns) throw new ConfigError(`metricsNamespace ${ns}`, key('metricsNamespace'));
-  if (!(s.flushIntervalMs > 0)) throw new ConfigError('flushIntervalMs must be > 0', key('flushIntervalMs'));
-  if (!(s.spoolMaxBytes >= 1024 * 1024)) throw new ConfigError('spoolMaxBytes must be at least 1 MiB', key('spoolMaxBytes'));
 }

@@ -1,22 +1,10 @@
-// The CloudWatch sink's settings: the user-facing keys (the `cloudwatch` section of the config file, read by
-// src/config.ts) and the tuning knobs that tests shorten (retry delays, HTTP timeouts).
+// The CloudWatch sink's settings: the user-facing keys are the `cloudwatch` section of the configuration,
+// declared (with their defaults and validation) in src/config/keys.ts and handed here resolved; the tuning
+// knobs below are not configuration but timings that tests shorten (retry delays, HTTP timeouts).
+import type { TriageConfig } from '../../config.js';
 
-import type { CloudWatchConfig } from '../../config.js';
-
-/** User configuration. Mirrors `CloudWatchConfig` in src/config.ts; every key is optional here and defaulted below. */
-export interface CloudWatchSettings {
-  logGroup?: string;
-  /** Default: the instance id, then the hostname. */
-  logStream?: string;
-  region?: string;
-  endpoint?: string;
-  retentionDays?: number;
-  flushIntervalMs?: number;
-  spoolMaxBytes?: number;
-  metricsNamespace?: string;
-  emf?: boolean;
-}
-
+/** The `cloudwatch` configuration section, every default applied and every value validated. */
+export type CloudWatchSettings = TriageConfig['cloudwatch'];
 /** Timings and client knobs. Production uses the defaults; tests shrink them so a "several minute" outage takes seconds. */
 export interface CloudWatchTuning {
   /** First retry delay of the sink's own backoff (full jitter). */
@@ -35,17 +23,6 @@ export interface CloudWatchTuning {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
-/** Settings with every default applied: exactly the daemon's `cloudwatch` config section. */
-export type ResolvedCloudWatchSettings = CloudWatchConfig;
-
-export const CLOUDWATCH_DEFAULTS = {
-  logGroup: '/ecs-triage/events',
-  flushIntervalMs: 2000,
-  spoolMaxBytes: 100 * 1024 * 1024,
-  metricsNamespace: 'ECSTriage',
-  emf: true,
-} as const;
-
 export const TUNING_DEFAULTS: CloudWatchTuning = {
   retryBaseMs: 500,
   retryMaxMs: 30_000,
@@ -54,21 +31,3 @@ export const TUNING_DEFAULTS: CloudWatchTuning = {
   sdkMaxAttempts: 3,
   identityRefreshMs: 60_000,
 };
-
-export function resolveSettings(s: CloudWatchSettings = {}): ResolvedCloudWatchSettings {
-  const out: ResolvedCloudWatchSettings = {
-    logGroup: s.logGroup ?? CLOUDWATCH_DEFAULTS.logGroup,
-    flushIntervalMs: s.flushIntervalMs ?? CLOUDWATCH_DEFAULTS.flushIntervalMs,
-    spoolMaxBytes: s.spoolMaxBytes ?? CLOUDWATCH_DEFAULTS.spoolMaxBytes,
-    metricsNamespace: s.metricsNamespace ?? CLOUDWATCH_DEFAULTS.metricsNamespace,
-    emf: s.emf ?? CLOUDWATCH_DEFAULTS.emf,
-  };
-  if (s.logStream) out.logStream = s.logStream;
-  if (s.region) out.region = s.region;
-  if (s.endpoint) out.endpoint = s.endpoint;
-  if (s.retentionDays !== undefined) out.retentionDays = s.retentionDays;
-  return out;
-}
-
-// Compile-time guard: the daemon passes config.cloudwatch straight in, so its type must stay assignable.
-export const acceptsDaemonConfig: (c: CloudWatchConfig) => CloudWatchSettings = (c) => c;

@@ -2,11 +2,12 @@
 // spool of their own (so a scan run by SSM next to a running daemon never fights it for the lock).
 // Events that cannot be delivered now stay in that spool and go out with the next `scan --ship`.
 import { createHash } from 'node:crypto';
-import type { ReportFinding, ScanReport, TriageEvent } from '../../types.js';
+import type { ReportFinding, TriageEvent } from '../../types.js';
+import type { ScanReport } from '../../report/schema.js';
+import { redacted } from '../../redacted.js';
 import type { Identity } from '../../aws/identity.js';
 import type { Logger } from '../../log.js';
 import { createCloudWatchSink, type CloudWatchSinkOptions } from './index.js';
-import type { CloudWatchSettings, CloudWatchTuning } from './options.js';
 
 /** The sink's own options, less the spool name: a one-shot run always uses its own spool. */
 export type ShipOptions = Omit<CloudWatchSinkOptions, 'spoolName'>;
@@ -51,7 +52,7 @@ export function reportToEvents(report: ScanReport, identity: Identity): TriageEv
     };
     if (f.example.file) ev.file = f.example.file;
     if (f.remediation[0]) ev.hint = f.remediation[0];
-    if (f.images.length > 1) ev.fields.images = f.images.join(' ');
+    if (f.images.length > 1) ev.fields.images = redacted(f.images.join(' '));
     if (f.tasks.length > 0) ev.fields.tasks = f.tasks.length;
     return ev;
   });

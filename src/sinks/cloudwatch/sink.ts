@@ -4,13 +4,16 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Sink, SinkHealth, TriageEvent } from '../../types.js';
 import type { Logger } from '../../log.js';
 import { AwsError, errorMessage } from '../../errors.js';
+import { backoffDelay } from '../../base/backoff.js';
+import { Sleeper, Waiters } from '../../base/waiter.js';
+import { awsFailure } from '../../aws/failure.js';
 import type { Identity } from '../../aws/identity.js';
 import { encodeEvent, type EncodeOptions, type WireEvent } from './event.js';
 import { planBatches, eventCost } from './batch.js';
 import type { Spool } from './spool.js';
 import { classifyFailure, type FailureKind, type LogsSender } from './sender.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './limits.js';
-import type { CloudWatchTuning, ResolvedCloudWatchSettings } from './options.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '../../cloudwatch-limits.js';
+import type { CloudWatchSettings, CloudWatchTuning } from './options.js';
 
 export interface CloudWatchStats {
   delivered: number;
@@ -58,15 +61,16 @@ export class CloudWatchSink implements Sink {
   private lastSuccessAt: string | undefined;
   private lastSend = 0;
   private urgent = 0; // flush() callers waiting
-  private wake: (() => void) | undefined;
-  private poked = false;
+  private readonly sleeper = new Sleeper();
   private identityTimer: NodeJS.Timeout | undefined;
-  private idleWaiters: Array<() => void> = [];
-  private progressWaiters: Array<() => void> = [];
+  /** flush() callers: woken when the spool is empty, or when a send failed ("not now"). */
+  private readonly idleWaiters = new Waiters();
+  /** write() callers waiting for room: woken when a chunk was acknowledged or delivery is failing. */
+  private readonly progressWaiters = new Waiters();
   private readonly loopDone: Promise<void>;
 
   constructor(
-    readonly settings: ResolvedCloudWatchSettings,
+    readonly settings: CloudWatchSettings,
     private readonly tuning: CloudWatchTuning,
     readonly identity: Identity,
     private readonly client: CloudWatchLogsClient,
@@ -120,7 +124,7 @@ export class CloudWatchSink implements Sink {
     const highWater = this.settings.spoolMaxBytes * 0.9;
     while (this.failing === undefined && !this.stopping && this.spool.unackedBytes > 0 && this.spool.unackedBytes + estimate > highWater) {
       this.poke();
-      await new Promise<void>((resolve) => this.progressWaiters.push(resolve));
+      await this.progressWaiters.wait();
     }
     try {
       await this.spool.append({ length: events.length, get: (i) => encodeEvent(events[i]!, this.identity, enc) });
@@ -156,10 +160,9 @@ export class CloudWatchSink implements Sink {
     if (this.spool.pending === 0) return;
     this.urgent++;
     try {
-      await new Promise<void>((resolve) => {
-        this.idleWaiters.push(resolve);
-        this.poke();
-      });
+      const idle = this.idleWaiters.wait();
+      this.poke();
+      await idle;
     } finally {
       this.urgent--;
     }
@@ -192,40 +195,21 @@ export class CloudWatchSink implements Sink {
     return h;
   }
 
+  /** Wakes the sender now; when it is busy, its next sleep returns at once. */
   private poke(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    if (w) w();
-    else this.poked = true; // the loop is busy: make its next sleep return at once
+    this.sleeper.poke();
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.poked) {
-      this.poked = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      this.wake = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    return this.sleeper.sleep(ms);
   }
 
   private settleProgress(): void {
-    const ws = this.progressWaiters;
-    this.progressWaiters = [];
-    for (const w of ws) w();
+    this.progressWaiters.wakeAll();
   }
 
   private settleIdle(): void {
-    const ws = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const w of ws) w();
+    this.idleWaiters.wakeAll();
   }
 
   private async loop(): Promise<void> {
@@ -343,7 +327,8 @@ export class CloudWatchSink implements Sink {
             kind === 'auth'
               ? 'CloudWatch refused our credentials or permissions; events stay spooled'
               : 'CloudWatch unreachable or throttling; events stay spooled and are retried',
-            { error: err, pending: this.spool.pending },
+            // The same hint the commands print: no credentials, rejected ones, a missing permission, no route.
+            { error: err, pending: this.spool.pending, hint: awsFailure('PutLogEvents', err, { service: 'CloudWatch Logs', permission: 'logs:PutLogEvents' }).hint },
           );
           this.failing = kind;
         }
@@ -370,8 +355,7 @@ export class CloudWatchSink implements Sink {
 
   /** Full jitter (AWS architecture blog): random in [0, min(cap, base·2^n)]. */
   private backoff(attempt: number): number {
-    const ceiling = Math.min(this.tuning.retryMaxMs, this.tuning.retryBaseMs * 2 ** Math.min(attempt, 20));
-    return Math.max(1, Math.round(Math.random() * ceiling));
+    return backoffDelay(attempt, { baseMs: this.tuning.retryBaseMs, maxMs: this.tuning.retryMaxMs, jitter: 'full' });
   }
 }
 

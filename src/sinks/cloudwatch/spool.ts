@@ -5,13 +5,14 @@
 //
 // Layout: <dir>/lock (pid), <dir>/cursor.json ({segment, offset}), <dir>/<16-digit index>.seg holding lines
 // `<epoch ms>\t<message JSON>\n`.
-import { lstat, open, readdir, readFile, rename, rm, stat, truncate, writeFile, mkdir, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, readFile, rm, truncate, mkdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TriageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { WireEvent } from './event.js';
-import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from './limits.js';
-import { processAlive } from '../../pid.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_MESSAGE_BYTES, PER_EVENT_OVERHEAD_BYTES } from '../../cloudwatch-limits.js';
+import { writeFileAtomic, syncDirectory } from '../../base/atomic-write.js';
+import { acquireLock } from '../../base/lock.js';
 
 export interface Position {
   segment: number;
@@ -53,7 +54,6 @@ export class SpoolLockedError extends TriageError {
   }
 }
 
-const OPEN_IN_THIS_PROCESS = new Set<string>();
 const SEG_RE = /^(\d{16})\.seg$/;
 const segName = (i: number): string => `${String(i).padStart(16, '0')}.seg`;
 // Largest line: 13-digit time, tab, message, newline.
@@ -85,6 +85,7 @@ export class Spool {
   private readBuf: Buffer | undefined;
   private writeBuf: Buffer | undefined;
   private listeners: Array<() => void> = [];
+  private release: (() => Promise<void>) | undefined;
   /** Events in the spool not yet acknowledged. */
   pending = 0;
   /** Events dropped because the spool was full, since this process started. */
@@ -106,23 +107,10 @@ export class Spool {
   }
 
   private async lock(): Promise<void> {
-    // The pid in the lock file cannot tell two sinks of one process apart: remember our own.
-    if (OPEN_IN_THIS_PROCESS.has(this.dir)) throw new SpoolLockedError(this.dir, process.pid);
-    const file = path.join(this.dir, 'lock');
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await writeFile(file, String(process.pid), { flag: 'wx' });
-        OPEN_IN_THIS_PROCESS.add(this.dir);
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
-      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new SpoolLockedError(this.dir, pid);
-      // A stale lock from a process that died (kill -9, power loss): take it over.
-      await rm(file, { force: true });
-    }
-    throw new TriageError(`could not lock spool ${this.dir}`, { code: 'ESPOOLLOCK' });
+    const dir = this.dir;
+    this.release = (
+      await acquireLock(path.join(dir, 'lock'), { by: 'ecs-triage spool', busy: (holder) => new SpoolLockedError(dir, holder.pid) })
+    ).release;
   }
 
   private async load(): Promise<void> {
@@ -260,11 +248,8 @@ export class Spool {
     this.writer = undefined;
   }
 
-  private async syncDir(): Promise<void> {
-    const fh = await open(this.dir, 'r').catch(() => undefined);
-    if (!fh) return;
-    await fh.sync().catch(() => undefined);
-    await fh.close();
+  private syncDir(): Promise<void> {
+    return syncDirectory(this.dir);
   }
 
   /** Drops the oldest segments while the spool is over its bound. The active segment is never dropped. */
@@ -417,32 +402,16 @@ export class Spool {
     return run;
   }
 
-  private async doWriteCursor(): Promise<void> {
-    const file = path.join(this.dir, 'cursor.json');
-    const tmp = `${file}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(this.cursor));
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
+  private doWriteCursor(): Promise<void> {
+    return writeFileAtomic(path.join(this.dir, 'cursor.json'), JSON.stringify(this.cursor));
   }
 
   async close(): Promise<void> {
     await this.writeChain;
     await this.cursorChain;
     await this.seal();
-    await rm(path.join(this.dir, 'lock'), { force: true });
-    OPEN_IN_THIS_PROCESS.delete(this.dir);
-  }
-
-  /** For health reporting and tests. */
-  async sizeOnDisk(): Promise<number> {
-    let n = 0;
-    for (const s of this.segments) n += (await stat(path.join(this.dir, segName(s.index))).catch(() => ({ size: 0 }))).size;
-    return n;
+    await this.release?.();
+    this.release = undefined;
   }
 }
 

@@ -4,7 +4,6 @@
 // the end before the new file is opened at offset 0. Change notification and polling live elsewhere:
 // anything may call poke(), and calls are coalesced and run one at a time.
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { RecordSource } from '../../types.js';
 import { errorMessage } from '../../errors.js';
 import { fingerprintMatches, identify, identityKey, refreshFingerprint, type FileIdentity } from './file-identity.js';
 import { LineAssembler, type AssembledLine, type AssemblerStats } from './line-assembler.js';
@@ -51,7 +50,6 @@ export interface ResumePlan {
 
 export interface FileTailOptions {
   path: string;
-  source: RecordSource;
   maxLineBytes: number;
   readChunkBytes: number;
   partialLineTimeoutMs: number;

@@ -1,0 +1,41 @@
+// Every stopped-task fixture (briefing contract 5): fixtures/stopped-tasks/<category>[-<variant>].json is what
+// `aws ecs describe-tasks` prints for a task stopped by that cause, and `ecs-triage explain < file` must
+// give that category as the task's verdict, with advice and documentation.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CATEGORIES, type Category } from '../src/types.js';
+import { runCli } from './helpers/cli.js';
+
+const DIR = path.resolve('fixtures/stopped-tasks');
+const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+
+function expectedCategory(file: string): Category {
+  const name = file.replace(/\.json$/, '');
+  // The longest category id the name starts with, followed by the end or a `-variant`.
+  const cat = [...CATEGORIES].sort((a, b) => b.length - a.length).find((c) => name === c || name.startsWith(`${c}-`));
+  if (!cat) throw new Error(`${file}: the name does not start with a category id`);
+  return cat;
+}
+
+describe('fixtures/stopped-tasks', () => {
+  it('holds describe-tasks output for each fixture, named by category', () => {
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const doc = JSON.parse(readFileSync(path.join(DIR, f), 'utf8')) as { tasks: Array<{ stoppedReason?: string; containers?: unknown[] }>; failures: unknown[] };
+      expect(Array.isArray(doc.tasks) && doc.tasks.length > 0 && Array.isArray(doc.failures), f).toBe(true);
+      expect(() => expectedCategory(f)).not.toThrow();
+    }
+  });
+
+  it.each(files)('%s', async (file) => {
+    const r = await runCli(['explain', '--format', 'json'], { input: readFileSync(path.join(DIR, file), 'utf8') });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { tasks: Array<{ verdict: { category: string; ruleId: string } | null; items: Array<{ diagnosis: { ruleId: string; remediation: string[]; docs?: string[] } | null }> }> };
+    const [task] = out.tasks;
+    expect(task!.verdict?.category, JSON.stringify(task!.verdict)).toBe(expectedCategory(file));
+    const d = task!.items.find((i) => i.diagnosis?.ruleId === task!.verdict!.ruleId)!.diagnosis!;
+    expect(d.remediation.length).toBeGreaterThan(0);
+    expect(d.docs?.length).toBeGreaterThan(0);
+  });
+});
