@@ -3,7 +3,7 @@
 // carries the same id as the first copy and duplicates can be recognised downstream. This is where an event's
 // text is redacted (the redaction seam: src/redacted.ts); sinks take it as it is.
 import { createHash } from 'node:crypto';
-import { redacted, redactedCut, redactedFields } from './redacted.js';
+import { findingRedaction, redacted, redactedCut } from './redacted.js';
 import type { Fields, Finding, TriageEvent } from './types.js';
 
 /** Lines longer than this are shortened in events (the whole line stays in the host's log). */
@@ -33,7 +33,8 @@ export interface EventMeta {
 
 export function toEvent(f: Finding, meta: EventMeta): TriageEvent {
   const line = redactedCut(f.line, EVENT_LINE_MAX + 1);
-  const fields = redactedFields(f.fields);
+  const r = findingRedaction(f);
+  const fields = { ...r.fields };
   if (meta.truncated) fields.lineTruncated = true;
   const ev: TriageEvent = {
     schema: 1,
@@ -42,17 +43,17 @@ export function toEvent(f: Finding, meta: EventMeta): TriageEvent {
     category: f.category,
     severity: meta.kind === 'resolved' ? 'info' : f.severity,
     ruleId: f.ruleId,
-    title: redacted(f.title),
+    title: r.text(f.title),
     count: meta.count,
     firstSeen: new Date(meta.firstSeen).toISOString(),
     lastSeen: new Date(meta.lastSeen).toISOString(),
     source: f.source,
-    message: redacted((meta.kind === 'resolved' ? 'Resolved: ' : '') + f.title + describe(f.fields)),
+    message: r.text((meta.kind === 'resolved' ? 'Resolved: ' : '') + f.title + describe(f.fields)),
     fields,
   };
   if (f.origin?.file) ev.file = redacted(f.origin.file);
   if (line) ev.line = line;
   const hint = f.remediation[0];
-  if (hint && meta.kind !== 'resolved') ev.hint = redacted(hint);
+  if (hint && meta.kind !== 'resolved') ev.hint = r.text(hint);
   return ev;
 }

@@ -80,12 +80,14 @@ describe('the registry-side stop reasons of the diagnosis issue', () => {
 });
 
 describe('a logger failure inside ResourceInitializationError is logging_driver_failure', () => {
-  // The shipped logging rules are written on another branch; a rule of our own in a copy of the shipped
-  // directory proves the precedence, which decides by category and not by rule id.
+  // A rule of our own in a copy of the shipped directory, without the shipped logging rules (which match the
+  // same line at a priority above the wrapper's), proves the precedence, which decides by category and not by
+  // rule id.
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'ecst-explain-'));
     cpSync(path.resolve('patterns'), dir, { recursive: true });
+    rmSync(path.join(dir, 'logging-driver.yaml'));
     writeFileSync(
       path.join(dir, 'zz-test-logger.yaml'),
       `rules:

@@ -161,7 +161,8 @@ describe('stopped-task fixtures of the runtime/host categories', () => {
   it('the whole JSON pasted into explain already names the cause line by line', async () => {
     const raw = readFileSync(path.join(FIXTURES, 'container_exit-137.json'), 'utf8');
     const out = await runCli(['explain', '--format', 'json'], { input: raw });
-    const categories = new Set((JSON.parse(out.stdout) as ExplainJson[]).map((a) => a.diagnosis?.category).filter(Boolean));
+    const doc = JSON.parse(out.stdout) as { tasks: Array<{ items: ExplainJson[] }> };
+    const categories = new Set(doc.tasks.flatMap((t) => t.items).map((a) => a.diagnosis?.category).filter(Boolean));
     expect(categories).toContain('container_exit');
     expect(categories).not.toContain('oom');
   });

@@ -1,6 +1,8 @@
 // Redaction with real-looking samples: every secret form the rules name, and lines that must stay intact.
 import { describe, expect, it } from 'vitest';
-import { redact } from '../src/redact.js';
+import { loadRuleSet } from '../src/classify/load.js';
+import { parseLine } from '../src/formats/index.js';
+import { redact, redactFields } from '../src/redact.js';
 
 // AWS documentation example credentials (not real keys).
 const AKID = 'AKIAIOSFODNN7EXAMPLE';
@@ -58,6 +60,16 @@ describe('redact', () => {
     'docker login --password-stdin 111122223333.dkr.ecr.eu-west-1.amazonaws.com',
     'https://registry-1.docker.io/v2/library/nginx/manifests/latest: toomanyrequests',
     'Get "https://public.ecr.aws/token/?scope=repository:nginx/nginx:pull&service=public.ecr.aws": net/http: request canceled',
+    // Wording around the secret names that is not a secret: rules match these words.
+    'failed to authorize: failed to fetch anonymous token: unexpected status: 401 Unauthorized',
+    'pull access denied for acme/app, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed',
+    'not authorized to perform: secretsmanager:GetSecretValue on resource: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf',
+    'PUT /latest/api/token HTTP/1.1\\r\\nX-aws-ec2-metadata-token-ttl-seconds: 21600',
+    'www-authenticate: Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"',
+    'ECS_ENGINE_AUTH_TYPE=docker',
+    'WARNING! Using --password via the CLI is insecure. Use --password-stdin.',
+    'time="2026-11-23T09:00:00Z" level=info msg="token refreshed" tokenExpiry=2026-11-23T10:00:00Z',
+    'Error response from daemon: Get "https://registry.example.com/v2/": unauthorized: incorrect username or password',
   ];
   for (const line of CLEAN) {
     it(`leaves a harmless line intact: ${line.slice(0, 50)}…`, () => {
@@ -78,9 +90,113 @@ describe('what reaches standard output', () => {
     expect(e.stdout).not.toContain('hunter2pass');
   });
 
+  it('classify --format json redacts fields.detail (a GitHub token a rule captured, issue 10)', async () => {
+    const { runCli } = await import('./helpers/cli.js');
+    const token = 'ghp_R8x2Qm4Vt7Lp0Zs9Kc3Jw6Ny1Hb5Fd2Ge8Ua';
+    const line = `Error response from daemon: pull access denied for ghcr.io/acme/app, repository does not exist or may require 'docker login': denied: ${token} is not a valid token`;
+    const c = await runCli(['classify', '--format', 'json'], { input: line });
+    const out = JSON.parse(c.stdout) as { category: string; fields: { detail?: string } };
+    expect(out.category).toBe('registry_auth_denied');
+    expect(out.fields.detail).toMatch(/^denied: ghp_\[REDACTED\]/);
+    expect(c.stdout).not.toContain(token.slice(4));
+  });
+
   it('redacts before cutting, so half a secret never survives', async () => {
     const { redactAndCut } = await import('../src/redact.js');
     const text = 'x'.repeat(90) + ' AKIAIOSFODNN7EXAMPLE and more';
     expect(redactAndCut(text, 100)).not.toMatch(/AKIA/);
+  });
+});
+
+// The forms that leaked in issue 10: quotes escaped by Go's %q (logfmt fields, embedded JSON), labels glued to
+// an escape or an underscore, and secret kinds the table did not know.
+describe('redact: escaped quotes, glued labels and the kinds issue 10 found leaking', () => {
+  const GHP = 'ghp_R8x2Qm4Vt7Lp0Zs9Kc3Jw6Ny1Hb5Fd2Ge8Ua';
+  const PAT = 'github_pat_11ABCDEFG0abcdefghijKL_mnopQRSTuvwxYZ0123456789abcdefghijklmnopqrstuvwxyzABCDE';
+  const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6IkQ3UlQifQ.eyJhY2Nlc3MiOlt7InR5cGUiOiJyZXBvc2l0b3J5In1dfQ.c2lnLXZhbHVlLWZvci10ZXN0cy1vbmx5';
+  const PEM_BODY = 'MIIEowIBAAKCAQEAx3Jd9Pq0example0body0for0tests0only0Vb7TkQ2Lm8Ns4Rw1Yc6Hg';
+  const cases: Array<[string, string, string]> = [
+    ['logfmt-quoted AWS_SECRET_ACCESS_KEY', `level=debug time=2026-11-23T09:00:00Z msg="Task env" env="AWS_SECRET_ACCESS_KEY=\\"${SECRET}\\""`, SECRET],
+    ['docker auth in embedded JSON', `level=debug time=2026-11-23T09:00:00Z msg="docker config" config="{\\"auths\\":{\\"ghcr.io\\":{\\"auth\\":\\"${DOCKER_AUTH}\\"}}}"`, DOCKER_AUTH],
+    ['ECS_ENGINE_AUTH_DATA password, escaped', 'level=debug time=2026-11-23T09:00:00Z msg="Loaded config" ECS_ENGINE_AUTH_DATA="{\\"https://index.docker.io/v1/\\":{\\"username\\":\\"acme\\",\\"password\\":\\"Zq8-w!4Lr2#p\\",\\"email\\":\\"ops@example.com\\"}}"', 'Zq8-w!4Lr2#p'],
+    ['ECR authorizationToken, escaped', `level=debug time=2026-11-23T09:00:00Z msg="ECR response" body="{\\"authorizationData\\":[{\\"authorizationToken\\":\\"${DOCKER_AUTH}\\",\\"proxyEndpoint\\":\\"https://111122223333.dkr.ecr.eu-west-1.amazonaws.com\\"}]}"`, DOCKER_AUTH],
+    ['token server answer, escaped', `time="2026-11-23T09:00:00.000000000Z" level=debug msg="token response: {\\"token\\":\\"${JWT}\\",\\"expires_in\\":300}"`, JWT],
+    ['JSON token key', `{"token":"Tk_5f0c1e9a7b3d4c2e8f6a0b1c","expires_in":300,"issued_at":"2026-11-23T09:00:00Z"}`, 'Tk_5f0c1e9a7b3d4c2e8f6a0b1c'],
+    ['Authorization after an escaped CRLF', 'level=debug msg="request" dump="GET /v2/ HTTP/1.1\\r\\nHost: registry.example.com\\r\\nAuthorization: Basic YWNtZTpaOHEtdyE0THIyI3A=\\r\\n\\r\\n"', 'YWNtZTpaOHEtdyE0THIyI3A='],
+    ['registry_password=', 'level=info msg="registry settings" registry_password=Hx7-pQ2vL9zr registry_user=ci', 'Hx7-pQ2vL9zr'],
+    ['GitHub classic token', `Error response from daemon: Get "https://ghcr.io/v2/": denied: token ${GHP} is invalid`, GHP],
+    ['GitHub fine-grained token', `level=error msg="login failed" password=${PAT}`, PAT],
+    ['GitHub token in a field the rule extracts', `Error response from daemon: pull access denied for ghcr.io/acme/app, repository does not exist or may require 'docker login': denied: ${GHP}`, GHP],
+    ['access_token= query parameter', 'GET https://registry.example.com/v2/app/manifests/1.0?access_token=Ya29Xq7Lm2Np4Rs6Tu8Vw0 HTTP/1.1', 'Ya29Xq7Lm2Np4Rs6Tu8Vw0'],
+    ['access_token after \\u0026 (agent JSON)', '{"level":"debug","time":"2026-11-23T09:00:00Z","msg":"GET https://registry.example.com/token?scope=x\\u0026access_token=Ya29Xq7Lm2Np4Rs6Tu8Vw0"}', 'Ya29Xq7Lm2Np4Rs6Tu8Vw0'],
+    ['PEM block with escaped newlines', `level=error msg="bad key" key="-----BEGIN RSA PRIVATE KEY-----\\n${PEM_BODY}\\n-----END RSA PRIVATE KEY-----\\n"`, PEM_BODY],
+  ];
+  for (const [name, line, secret] of cases) {
+    it(`removes ${name}`, () => {
+      const out = redact(line);
+      expect(out).not.toContain(secret);
+      expect(out).toMatch(/REDACTED/);
+    });
+  }
+});
+
+/** Examples whose line itself carries a credential: only that value may change (and the rule still match). */
+const CARRY_SECRETS: Record<string, RegExp> = {
+  // A presigned layer URL cut off by the agent, with the head of its session token.
+  'registry-status-cut-off': /\?X-Amz-Security-Token=\[REDACTED\]$/,
+};
+
+describe('redaction keeps the rules\' wording', () => {
+  it('leaves every shipped example and counterexample unchanged, so a redacted line is classified as the original', async () => {
+    const set = await loadRuleSet();
+    const changed: string[] = [];
+    for (const rule of set.rules) {
+      for (const line of [...rule.examples.map((e) => e.line), ...rule.counterexamples]) {
+        const red = redact(line);
+        if (red === line) continue;
+        if (!CARRY_SECRETS[rule.id]?.test(red)) changed.push(`${rule.id}: ${red}`);
+        const before = set.classify(parseLine(line, { source: 'unknown' }));
+        const after = set.classify(parseLine(red, { source: 'unknown' }));
+        expect(after?.ruleId, `${rule.id}: ${red}`).toBe(before?.ruleId);
+      }
+    }
+    expect(changed).toEqual([]);
+  });
+});
+
+describe('redactFields with the line', () => {
+  it('masks a field that holds a secret without its label (a capture that began after it)', () => {
+    const line = 'Authorization: Basic ZG9ja2VyOnNlY3JldC1wYXNzd29yZDEyMw== denied';
+    expect(redactFields({ detail: 'ZG9ja2VyOnNlY3JldC1wYXNzd29yZDEyMw== denied', reason: 'denied' }, line)).toEqual({ detail: '[REDACTED] denied', reason: 'denied' });
+  });
+  it('masks the tail of a secret left in a field', () => {
+    expect(redactFields({ detail: 'cdefghij12345 is invalid' }, 'password=abcdefghij12345 is invalid')).toEqual({ detail: '[REDACTED] is invalid' });
+  });
+  it('keeps other values and types', () => {
+    expect(redactFields({ httpStatus: 401, isEcr: true, image: 'ghcr.io/acme/app:1' }, 'password=abcdefghij12345')).toEqual({ httpStatus: 401, isEcr: true, image: 'ghcr.io/acme/app:1' });
+  });
+});
+
+describe('redaction of hostile lines', () => {
+  // Each of these once made a rule scan to the end of the line from every position (minutes for 1 MiB).
+  // No time is asserted: a return within the test's timeout is the point.
+  const UNITS = ['login ', 'bearer ', 'eyJa.eyJa.', 'IQoJb3JpZ2lu', 'pass', 'x', 'https://a:', 'https://a:b', '"password":"', '\\"password\\":\\"', 'authorization: ', 'Authorization: Basic ', 'password=', 'AKIAAAAAAAAAAAAAAAAA ', 'token:', 'Basic ', 'ghp_', '-----BEGIN RSA PRIVATE KEY-----', '%22password%22%3A%22', 'secret key '];
+  it.each(UNITS)('a 256 KiB line of %j', (unit) => {
+    const line = unit.repeat(Math.ceil((256 * 1024) / unit.length));
+    expect(typeof redact(line + ' password=abc')).toBe('string');
+    expect(redact('x'.repeat(256 * 1024) + ' password=abcdef123')).toMatch(/password=\[REDACTED\]$/);
+  });
+
+  it('a URL password that holds an @ is masked whole', () => {
+    expect(redact('https://deploy:p@ss@registry.example.com/v2/')).toBe('https://deploy:[REDACTED]@registry.example.com/v2/');
+  });
+
+  it('redactAndCut redacts only what can reach the kept part, and still masks a secret across the cut', async () => {
+    const { redactAndCut } = await import('../src/redact.js');
+    const secret = 'password=Zq8wLr2pXy7Kd4mN';
+    const cut = redactAndCut('y'.repeat(90) + secret + 'z'.repeat(2 << 20), 100);
+    expect(cut).toHaveLength(100);
+    expect(cut).not.toMatch(/Zq8wLr|password=Zq/);
+    expect(cut.endsWith('…')).toBe(true);
   });
 });

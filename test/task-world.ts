@@ -57,6 +57,8 @@ export interface ContainerSpec {
   reason?: string;
   exitCode?: number;
   secrets?: Array<{ name: string; valueFrom: string }>;
+  /** Plain environment variables of the container definition (test/secrets-outputs.test.ts plants secrets here). */
+  environment?: Array<{ name: string; value: string }>;
   awslogs?: boolean;
 }
 
@@ -192,7 +194,7 @@ function taskDefinition(w: World): Record<string, unknown> {
       essential: true,
       cpu: 0,
       portMappings: [{ containerPort: 8080, hostPort: w.launchType === 'FARGATE' ? 8080 : 0, protocol: 'tcp' }],
-      environment: [],
+      environment: c.environment ?? [],
       mountPoints: [],
       volumesFrom: [],
       ...(c.secrets?.length ? { secrets: c.secrets } : {}),

@@ -5,7 +5,7 @@ import { RuleError, RuleSetError } from '../errors.js';
 import { parseLine } from '../formats/index.js';
 import type { LogSourceKind, RecordSource } from '../types.js';
 import { groupsToFields } from './fields.js';
-import { findNestedQuantifier } from './redos.js';
+import { findBacktrackingRisk } from './redos.js';
 import { checkFileShape, checkRuleShape, DEFAULT_PRIORITY, normaliseExamples, type CompiledRule, type RawRule } from './rule.js';
 import { containsLiteral } from './literal.js';
 import { compileSteps, hasTemplates } from './templates.js';
@@ -70,7 +70,7 @@ function compileRule(raw: RawRule, family: string, file: string, errors: RuleErr
         errors.push(new RuleError(file, raw.id, `${what}: an optional look-ahead \`(?:(?=…))?\` never keeps its captures in JavaScript; the engine already extracts image, taskArn, task, container, cluster and host from every matched line (README "Rule files"), so capture only the rule's own fields`));
         return undefined;
       }
-      const danger = findNestedQuantifier(source);
+      const danger = findBacktrackingRisk(source, raw.flags ?? '');
       if (danger) {
         errors.push(new RuleError(file, raw.id, `${what}: ${danger}`));
         return undefined;

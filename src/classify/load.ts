@@ -8,6 +8,7 @@ import { errorMessage, RuleError, RuleSetError } from '../errors.js';
 import { readRegularFile } from '../base/regular-file.js';
 import { compileParsed, PATTERN_FILE, type ParsedSource } from './compile.js';
 import type { RuleSet } from './ruleset.js';
+import { stressRules } from './stress.js';
 
 /** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse). */
 declare const __EMBEDDED_PATTERNS__: Record<string, { doc?: unknown; text?: string }> | undefined;
@@ -84,8 +85,48 @@ export async function defaultPatternSources(prefer: 'embedded' | 'directory' = '
   throw new RuleSetError([new RuleError('patterns', undefined, 'no shipped pattern directory found and no embedded rules')]);
 }
 
+/**
+ * The shipped rules, or the rules of a user's directory. A user's rules are also timed on adversarial lines
+ * (stress.ts) and refused when one is too slow; a rule whose regexes are those of a shipped rule is not timed
+ * again (the tests verify the shipped ones), nor are the shipped rules at start-up.
+ */
 export async function loadRuleSet(dir?: string): Promise<RuleSet> {
-  return compileRuleSet(dir ? await readPatternDir(dir) : await defaultPatternSources());
+  if (!dir) return compileRuleSet(await defaultPatternSources());
+  const set = compileRuleSet(await readPatternDir(dir));
+  const shipped = shippedRegexes(await defaultPatternSources());
+  const slow = stressRules(set.rules.filter((r) => !shipped.has(regexKey(r.re.source, r.unless?.source, r.re.flags))));
+  if (slow.length > 0) throw new RuleSetError(slow.map((s) => new RuleError(s.file, s.id, s.reason)));
+  return set;
+}
+
+function regexKey(match: string, unless: string | undefined, flags: string): string {
+  return `${flags}\u0000${match}\u0000${unless ?? ''}`;
+}
+
+/** `match`, `unless` and flags of every shipped rule, as RegExp#source and #flags write them (`/` escaped, flags sorted). */
+function shippedRegexes(sources: PatternSource[]): Set<string> {
+  const keys = new Set<string>();
+  for (const src of sources) {
+    let doc = src.doc;
+    try {
+      doc ??= src.name.endsWith('.json') ? JSON.parse(src.text) : parseYaml(src.text);
+    } catch {
+      continue;
+    }
+    const rules = (doc as { rules?: unknown } | undefined)?.rules;
+    if (!Array.isArray(rules)) continue;
+    for (const r of rules as Array<{ match?: unknown; unless?: unknown; flags?: unknown }>) {
+      if (typeof r?.match !== 'string') continue;
+      try {
+        const flags = typeof r.flags === 'string' ? r.flags : '';
+        const re = new RegExp(r.match, flags);
+        keys.add(regexKey(re.source, typeof r.unless === 'string' ? new RegExp(r.unless, flags).source : undefined, re.flags));
+      } catch {
+        // a shipped rule that does not compile is reported by its own load
+      }
+    }
+  }
+  return keys;
 }
 
 /** Parses, validates and compiles; throws RuleSetError listing every problem. */

@@ -1,6 +1,8 @@
 // `ecs-triage explain`: paste a stopped reason, an error line, several lines, or the whole JSON of
 // `aws ecs describe-tasks`, and get a diagnosis for each - or, for a line no rule knows, an answer that says
 // so, names the wrapper or stop code it does recognise and what to run next. Nothing pasted is dropped.
+// Standard input is read with scan's line limit (sources/bounded-lines.ts): a line over it is explained on its
+// head and flagged. Every text printed is built from the Redacted seam (src/redacted.ts).
 import type { Command } from 'commander';
 import { groupsToFields } from '../classify/fields.js';
 import { loadRuleSet } from '../classify/load.js';
@@ -9,6 +11,8 @@ import { parseDescribeTasks, type DescribeTasks, type TaskItem } from '../explai
 import { knownStopCode, knownWrapper, type KnownName } from '../explain/known.js';
 import { parseLine } from '../formats/index.js';
 import { redacted, redactedCut, redactFinding, type RedactedFinding } from '../redacted.js';
+import { boundedLines, LONG_LINE_HEAD_BYTES, type BoundedLine } from '../sources/bounded-lines.js';
+import { MAX_LINE_BYTES } from '../sources/file-scan.js';
 import type { Fields, Finding, RecordSource } from '../types.js';
 import { EXIT, type RegisterCommand } from './command.js';
 import { choice } from './options.js';
@@ -23,6 +27,8 @@ interface Explained {
   diagnosis: Finding | null;
   /** For a line no rule knows: the wrapper it starts with, when `explain` knows that. */
   recognised?: Recognised;
+  /** The line was over the line limit: `line` is its head. */
+  truncated?: boolean;
 }
 
 const NEXT_UNKNOWN = [
@@ -39,26 +45,29 @@ export const registerExplain: RegisterCommand = (program: Command, io, exit) => 
     .option('--patterns <dir>', 'use the rules in this directory instead of the shipped ones')
     .action(async (words: string[], flags: { format: 'text' | 'json'; patterns?: string }) => {
       const rules = await loadRuleSet(flags.patterns);
-      const input = words.length > 0 ? words.join(' ') : await readAll(io.stdin);
+      const input = words.length > 0 ? argumentInput(words.join(' ')) : await readInput(io.stdin);
       if (input === undefined) {
         io.stderr.write(`ecs-triage explain: the input is larger than ${MAX_INPUT / 1024 / 1024} MiB; explain reads pasted text and describe-tasks output, use \`ecs-triage scan\` for log files\n`);
         exit.set(EXIT.usage);
         return;
       }
-      if (input.trim() === '') {
+      const lines = input.lines.filter((l) => l.text.trim() !== '');
+      if (lines.length === 0) {
         io.stderr.write('ecs-triage explain: nothing to explain; give the text as arguments or on standard input\n');
         exit.set(EXIT.usage);
         return;
       }
-      const described = parseDescribeTasks(input);
+      const described = input.whole !== undefined ? parseDescribeTasks(input.whole) : undefined;
       if (described) {
         const tasks = explainTasks(rules, described);
         if (flags.format === 'json') io.stdout.write(JSON.stringify({ tasks: tasks.map(taskJson), failures: described.failures.map(redacted) }, null, 2) + '\n');
         else io.stdout.write(renderTasks(tasks, described.failures));
         return;
       }
-      const lines = words.length > 0 ? [input] : input.split(/\r?\n/).filter((l) => l.trim() !== '');
-      const results = lines.map((line) => explainLine(rules, line, 'unknown'));
+      for (const l of lines) {
+        if (l.truncated) io.stderr.write(`explain: line ${l.n} is ${l.bytes} bytes, over ${MAX_LINE_BYTES / 1024 / 1024} MiB: only its first ${LONG_LINE_HEAD_BYTES / 1024} KiB were explained\n`);
+      }
+      const results = lines.map((l) => ({ ...explainLine(rules, l.text, 'unknown'), ...(l.truncated ? { truncated: true } : {}) }));
       if (flags.format === 'json') io.stdout.write(JSON.stringify(results.map(lineJson), null, 2) + '\n');
       else io.stdout.write(results.map((r) => renderLine(r)).join('\n'));
     });
@@ -146,16 +155,16 @@ function safe(f: Finding): RedactedFinding {
 }
 
 function lineJson(r: Explained): unknown {
-  return { line: redacted(r.line), diagnosis: r.diagnosis ? safe(r.diagnosis) : null, ...(r.recognised ? { recognised: r.recognised } : {}) };
+  return { line: redacted(r.line), diagnosis: r.diagnosis ? safe(r.diagnosis) : null, ...(r.recognised ? { recognised: r.recognised } : {}), ...(r.truncated ? { truncated: true } : {}) };
 }
 
 function taskJson(t: TaskExplained): unknown {
   return {
-    ...(t.taskArn ? { taskArn: t.taskArn } : {}),
-    ...(t.lastStatus ? { lastStatus: t.lastStatus } : {}),
-    ...(t.stopCode ? { stopCode: t.stopCode } : {}),
+    ...(t.taskArn ? { taskArn: redacted(t.taskArn) } : {}),
+    ...(t.lastStatus ? { lastStatus: redacted(t.lastStatus) } : {}),
+    ...(t.stopCode ? { stopCode: redacted(t.stopCode) } : {}),
     ...(t.stopCodeMeaning ? { recognised: t.stopCodeMeaning } : {}),
-    verdict: t.verdict ?? null,
+    verdict: t.verdict ? { ...t.verdict, title: redacted(t.verdict.title) } : null,
     items: t.items.map((i) => ({ what: i.what, ...(i.container ? { container: i.container } : {}), ...(lineJson(i) as object) })),
   };
 }
@@ -163,11 +172,11 @@ function taskJson(t: TaskExplained): unknown {
 function renderTasks(tasks: TaskExplained[], failures: string[]): string {
   const out: string[] = [];
   for (const t of tasks) {
-    const head = [`Task ${t.taskArn ?? '(no taskArn)'}`];
-    const status = [t.lastStatus, t.stopCode ? `stop code ${t.stopCode}` : undefined].filter(Boolean).join(', ');
+    const head = [`Task ${t.taskArn ? redacted(t.taskArn) : '(no taskArn)'}`];
+    const status = redacted([t.lastStatus, t.stopCode ? `stop code ${t.stopCode}` : undefined].filter(Boolean).join(', '));
     if (status) head[0] += ` (${status})`;
     if (t.stopCodeMeaning) head.push(`  stop code ${t.stopCodeMeaning.name}: ${t.stopCodeMeaning.meaning}`);
-    head.push(t.verdict ? `  verdict: ${t.verdict.category} — ${t.verdict.title} (from ${t.verdict.from})` : '  verdict: no rule recognises the cause in this task (each line below says what is known)');
+    head.push(t.verdict ? `  verdict: ${t.verdict.category} — ${redacted(t.verdict.title)} (from ${redacted(t.verdict.from)})` : '  verdict: no rule recognises the cause in this task (each line below says what is known)');
     if (t.items.length === 0) head.push('  The task has no stopped reason and no container exit codes yet; describe it again once it has stopped.');
     out.push(head.join('\n') + '\n');
     t.items.forEach((i, n) => out.push(`  ${n + 1}. ${i.what}:\n${indent(renderLine(i, t.stopCodeMeaning), '     ')}`));
@@ -176,10 +185,13 @@ function renderTasks(tasks: TaskExplained[], failures: string[]): string {
   return out.join('\n');
 }
 
+const TRUNCATED_NOTE = `  (the line is over ${MAX_LINE_BYTES / 1024 / 1024} MiB: only its first ${LONG_LINE_HEAD_BYTES / 1024} KiB were explained)`;
+
 function renderLine(r: Explained, stopCode?: Recognised): string {
-  if (r.diagnosis) return renderFinding(r.line, r.diagnosis);
+  if (r.diagnosis) return renderFinding(r.line, safe(r.diagnosis), r.truncated);
   const l: string[] = ['Not recognised: no rule names the cause in this text.'];
   l.push(`  from: ${redactedCut(r.line.trim(), 300, '...')}`);
+  if (r.truncated) l.push(TRUNCATED_NOTE);
   const known = r.recognised ?? stopCode;
   if (known) l.push(`  recognised ${known.kind === 'wrapper' ? 'wrapper' : 'stop code'} ${known.name}: ${known.meaning}`);
   l.push('  what to run next:');
@@ -188,7 +200,7 @@ function renderLine(r: Explained, stopCode?: Recognised): string {
   return l.join('\n') + '\n';
 }
 
-function renderFinding(line: string, f: Finding): string {
+function renderFinding(line: string, f: RedactedFinding, truncated = false): string {
   const l: string[] = [];
   l.push(`${f.title}`);
   l.push(`  category: ${f.category} (rule ${f.ruleId}, severity ${f.severity})`);
@@ -202,6 +214,7 @@ function renderFinding(line: string, f: Finding): string {
   const fields = Object.entries(f.fields).filter(([, v]) => v !== '' && v !== undefined);
   if (fields.length > 0) l.push(`  details: ${fields.map(([k, v]) => `${k}=${redactedCut(String(v), 160, '...')}`).join(' ')}`);
   l.push(`  from: ${redactedCut(line.trim(), 300, '...')}`);
+  if (truncated) l.push(TRUNCATED_NOTE);
   l.push('  why this happens:');
   for (const c of f.causes) l.push(`    - ${c}`);
   l.push('  what to do:');
@@ -218,14 +231,50 @@ function indent(text: string, pad: string): string {
 /** Pasted text and describe-tasks output of hundreds of tasks are far smaller; a log file belongs to `scan`. */
 const MAX_INPUT = 32 * 1024 * 1024;
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
+interface InputLine extends BoundedLine {
+  /** Its line number in the input, from 1. */
+  n: number;
+}
+
+interface Input {
+  lines: InputLine[];
+  /** The whole text, when it may be the JSON of describe-tasks (a compact one can be longer than a line may be). */
+  whole?: string;
+}
+
+function argumentInput(text: string): Input {
+  return { lines: [{ text, truncated: false, bytes: Buffer.byteLength(text), n: 1 }], whole: text };
+}
+
+/** Standard input as lines with scan's limit; undefined when it is over MAX_INPUT. */
+async function readInput(stream: NodeJS.ReadableStream): Promise<Input | undefined> {
   let size = 0;
-  for await (const c of stream) {
-    const b = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
-    size += b.length;
-    if (size > MAX_INPUT) return undefined;
-    chunks.push(b);
+  let over = false;
+  // Kept whole until its first byte that is not blank says it is not JSON.
+  let kept: Buffer[] | undefined = [];
+  let decided = false;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    for await (const c of stream) {
+      const b = Buffer.isBuffer(c) ? c : Buffer.from(String(c));
+      size += b.length;
+      if (size > MAX_INPUT) {
+        over = true;
+        return;
+      }
+      if (kept) kept.push(b);
+      if (!decided) {
+        const first = b.findIndex((x) => x !== 0x20 && x !== 0x09 && x !== 0x0a && x !== 0x0d);
+        if (first >= 0) {
+          decided = true;
+          if (b[first] !== 0x7b && b[first] !== 0x5b) kept = undefined; // `{` or `[`
+        }
+      }
+      yield b;
+    }
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const lines: InputLine[] = [];
+  let n = 0;
+  for await (const l of boundedLines(chunks())) lines.push({ ...l, n: (n += 1) });
+  if (over) return undefined;
+  return kept ? { lines, whole: Buffer.concat(kept).toString('utf8') } : { lines };
 }

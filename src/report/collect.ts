@@ -1,7 +1,7 @@
 // Folds the findings of a scan into one group per rule: the report's "causes".
 // Memory is bounded: a group keeps counts, times, capped sets of names and one representative line. The
 // causes are built here as ReportFindings, whose text is Redacted (the redaction seam: src/redacted.ts).
-import { redacted, redactedFields, redactedList } from '../redacted.js';
+import { findingRedaction, redacted, redactedFields } from '../redacted.js';
 import type { Finding, Redacted, ReportFinding } from '../types.js';
 import { severityRank } from '../types.js';
 
@@ -50,10 +50,14 @@ export class FindingCollector {
       if (g.firstSeen === undefined || f.time < g.firstSeen) g.firstSeen = f.time;
       if (g.lastSeen === undefined || f.time > g.lastSeen) g.lastSeen = f.time;
     }
-    addCapped(g.images, f.fields.image);
-    addCapped(g.tasks, f.fields.taskArn);
-    addCapped(g.containers, f.fields.container ?? f.fields.containerName);
-    addCapped(g.registries, f.fields.registry ?? f.fields.host);
+    if (g.images.size < MAX_NAMES || g.tasks.size < MAX_NAMES || g.containers.size < MAX_NAMES || g.registries.size < MAX_NAMES) {
+      // As the seam masks them with their line: a name may hold a piece of a secret without its label.
+      const named = redactedFields(f.fields, f.line);
+      addCapped(g.images, named.image);
+      addCapped(g.tasks, named.taskArn);
+      addCapped(g.containers, named.container ?? named.containerName);
+      addCapped(g.registries, named.registry ?? named.host);
+    }
   }
 
   /**
@@ -125,9 +129,9 @@ function isLater(f: Finding, than: Finding): boolean {
   return true;
 }
 
-function addCapped(set: Set<Redacted>, v: unknown): void {
-  // Names come from key=value pairs that may hold a URL with credentials in it.
-  if (typeof v === 'string' && v !== '' && set.size < MAX_NAMES) set.add(redacted(v));
+/** `v` is redacted already: a name from redactedFields, or from a worker's snapshot of its own groups. */
+function addCapped(set: Set<Redacted>, v: Redacted | number | boolean | undefined): void {
+  if (typeof v === 'string' && v !== '' && set.size < MAX_NAMES) set.add(v);
 }
 
 function iso(t: number | undefined): string | undefined {
@@ -136,6 +140,7 @@ function iso(t: number | undefined): string | undefined {
 
 function toReportFinding(g: Group): ReportFinding {
   const f = g.latest;
+  const red = findingRedaction(f);
   const example: ReportFinding['example'] = { text: redacted(f.line) };
   if (f.origin?.file) example.file = redacted(f.origin.file);
   if (f.origin?.line !== undefined) example.line = f.origin.line;
@@ -144,25 +149,25 @@ function toReportFinding(g: Group): ReportFinding {
     category: f.category,
     ruleId: f.ruleId,
     severity: f.severity,
-    title: redacted(f.title),
+    title: red.text(f.title),
     count: g.count,
     // Sorted: the same host gives the same report however its files were split across threads.
     images: [...g.images].sort(),
     tasks: [...g.tasks].sort(),
     containers: [...g.containers].sort(),
     registries: [...g.registries].sort(),
-    fields: redactedFields(f.fields),
+    fields: red.fields,
     example,
-    causes: redactedList(f.causes),
-    remediation: redactedList(f.remediation),
+    causes: red.list(f.causes),
+    remediation: red.list(f.remediation),
   };
   const firstSeen = iso(g.firstSeen);
   const lastSeen = iso(g.lastSeen);
   if (firstSeen) r.firstSeen = firstSeen;
   if (lastSeen) r.lastSeen = lastSeen;
   if (f.alternatives) r.alternatives = [...f.alternatives];
-  if (f.secondary) r.secondary = { ...f.secondary, title: redacted(f.secondary.title) };
-  if (f.wrapper) r.wrapper = { ...f.wrapper, title: redacted(f.wrapper.title) };
+  if (f.secondary) r.secondary = { ...f.secondary, title: red.text(f.secondary.title) };
+  if (f.wrapper) r.wrapper = { ...f.wrapper, title: red.text(f.wrapper.title) };
   if (f.docs && f.docs.length > 0) r.docs = [...f.docs];
   return r;
 }

@@ -1,6 +1,6 @@
 // The `task` report: JSON schema `ecs-triage/task-report`, version 1 (every field is documented in the README).
 import type { CheckResult } from '../verify/index.js';
-import type { ReportFinding, ScanSummary, Severity } from '../types.js';
+import type { Redacted, ReportFinding, ScanSummary, Severity } from '../types.js';
 import { severityRank } from '../types.js';
 import { VERSION } from '../version.js';
 import { redacted, redactedCut } from '../redacted.js';
@@ -22,7 +22,8 @@ export interface TaskReport {
     lastStatus?: string;
     desiredStatus?: string;
     stopCode?: string;
-    stoppedReason?: string;
+    /** ECS's texts, and what the task definition says of each container, hold what its author wrote: Redacted. */
+    stoppedReason?: Redacted;
     taskDefinition?: string;
     networkMode?: string;
     /** Task-level CPU units and memory (MiB), as the task definition sets them. */
@@ -32,7 +33,7 @@ export interface TaskReport {
     service?: string;
     containerInstance?: string;
     times: TaskTimes;
-    containers: Array<{ name: string; image?: string; reason?: string; exitCode?: number; lastStatus?: string }>;
+    containers: Array<{ name: Redacted; image?: Redacted; reason?: Redacted; exitCode?: number; lastStatus?: string }>;
   };
   /** Highest severity among the findings (ECS's texts and the host's), or `ok`. */
   status: 'ok' | Severity;
@@ -46,7 +47,7 @@ export interface TaskReport {
   host: HostJoin;
   verdict: Verdict;
   /** What could not be read (a permission the caller lacks, a deleted task definition …). */
-  problems: string[];
+  problems: Redacted[];
 }
 
 export function buildReport(rec: TaskRecord, d: Diagnosis, checks: CheckResult[], checksChosen: string, host: HostJoin, verdict: Verdict, now = new Date()): TaskReport {
@@ -78,8 +79,9 @@ export function buildReport(rec: TaskRecord, d: Diagnosis, checks: CheckResult[]
       ...(rec.ec2InstanceId ? { containerInstance: rec.ec2InstanceId } : rec.containerInstanceArn ? { containerInstance: rec.containerInstanceArn } : {}),
       times: rec.times,
       containers: rec.containers.map((c) => ({
-        name: c.name,
-        ...(c.image ?? images.get(c.name) ? { image: c.image ?? images.get(c.name)! } : {}),
+        name: redacted(c.name),
+        // An image written with credentials (user:password@registry/…) is the task definition's text.
+        ...(c.image ?? images.get(c.name) ? { image: redacted(c.image ?? images.get(c.name)!) } : {}),
         ...(c.reason ? { reason: redactedCut(c.reason, 4000, '…') } : {}),
         ...(c.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
         ...(c.lastStatus ? { lastStatus: c.lastStatus } : {}),
@@ -92,7 +94,7 @@ export function buildReport(rec: TaskRecord, d: Diagnosis, checks: CheckResult[]
     checksChosen,
     host,
     verdict: { ...verdict, summary: redacted(verdict.summary) },
-    problems: rec.problems,
+    problems: rec.problems.map(redacted),
   };
 }
 
