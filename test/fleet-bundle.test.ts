@@ -76,7 +76,7 @@ describe('dist/ecs-triage.mjs', () => {
   it('reaches the AWS SDK from the entry point only through dynamic import()', () => {
     const meta = JSON.parse(readFileSync('dist/ecs-triage.meta.json', 'utf8')) as Meta;
     const seen = new Set<string>();
-    const stack = ['src/cli.ts'];
+    const stack = ['src/bin.ts'];
     while (stack.length) {
       const file = stack.pop()!;
       if (seen.has(file)) continue;
