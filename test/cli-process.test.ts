@@ -96,6 +96,7 @@ describe('exit codes', () => {
     ['2: an unknown flag', ['scan', '--bogus'], 2],
     ['2: a --root that does not exist', ['scan', '--root', '/nonexistent'], 2],
     ['2: a rule directory that does not exist', ['classify', '--patterns', '/nonexistent'], 2],
+    ['3: no ECS agent log under --root', ['scan', '--root', tmp()], 3],
   ])('%s', (_what, args, code) => {
     const r = runCliSync(args);
     expect(r.code, r.stderr).toBe(code);

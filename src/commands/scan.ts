@@ -9,6 +9,7 @@ import type { ScanReport } from '../report/schema.js';
 import { EXIT, type RegisterCommand } from './command.js';
 import { addThresholdOptions, thresholdsFrom, type ThresholdFlags } from './check.js';
 import { choice, failsOn, parseFailOn, parseSinceOption, type FailOn } from './options.js';
+import { terminalOf, type Terminal } from './terminal.js';
 
 interface ScanFlags extends ThresholdFlags {
   root: string;
@@ -45,22 +46,25 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
         checkOptions: { thresholds },
         log,
       });
-      io.stdout.write(await render(report, flags.format));
+      io.stdout.write(await render(report, flags.format, terminalOf(io.stdout)));
       if (flags.ship) {
         const { shipFromCli } = await import('../sinks/cloudwatch/ship.js');
         await shipFromCli(report, { ...(flags.config ? { configFile: flags.config } : {}), root: flags.root, log, stderr: io.stderr });
       }
-      exit.set(report.findings.some((f) => failsOn(f.severity, flags.failOn)) ? EXIT.findings : EXIT.ok);
+      // Findings are an answer even from a partial scan; a scan that read no agent log and found nothing did not run.
+      if (report.findings.some((f) => failsOn(f.severity, flags.failOn))) exit.set(EXIT.findings);
+      else exit.set(report.coverage.blind ? EXIT.couldNotRun : EXIT.ok);
     });
 };
 
-async function render(report: ScanReport, format: ScanFlags['format']): Promise<string> {
+async function render(report: ScanReport, format: ScanFlags['format'], term: Terminal): Promise<string> {
   if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
   if (format === 'summary') return JSON.stringify(toSummary(report)) + '\n';
   let checksText: string | undefined;
   if (report.checks) {
     const { renderChecksText } = await import('../checks/index.js');
-    checksText = renderChecksText(report.checks);
+    // The host-check findings are causes of the report already: the checks add only the host's state.
+    checksText = renderChecksText(report.checks, { width: term.width, findings: false });
   }
-  return renderText(report, checksText === undefined ? {} : { checksText });
+  return renderText(report, { width: term.width, colour: term.colour, ...(checksText === undefined ? {} : { checksText }) });
 }

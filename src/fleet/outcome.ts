@@ -77,6 +77,11 @@ export function interpretOutcome(o: InvocationOutcome): InstanceResult {
         : `output is not an ecs-triage summary: ${firstLine(o.stdout) || 'empty'}`,
     };
   }
+  // A scan that could not look (exit 3: no ECS agent log) still prints its summary, whose status is `unknown`.
+  const blind = parseSummary(o.stdout ?? '');
+  if (blind?.status === 'unknown') {
+    return { ...base, state: 'answered', status: 'unknown', summary: blind, reason: `not checked: ${blind.blind ?? 'no ECS agent log read'}` };
+  }
   const why = firstLine(o.stderr) || firstLine(o.stdout) || o.statusDetails || o.status;
   const code = o.responseCode !== undefined && o.responseCode >= 0 ? `exit ${o.responseCode}: ` : '';
   return { ...base, state: 'failed', status: o.statusDetails ?? o.status, reason: `${code}${why}` };

@@ -6,7 +6,7 @@ import type { Finding, Redacted, ReportFinding } from '../types.js';
 import { severityRank } from '../types.js';
 
 /** Distinct images, tasks, containers and registries kept per cause. */
-const MAX_NAMES = 20;
+export const MAX_NAMES = 20;
 
 interface Group {
   latest: Finding;

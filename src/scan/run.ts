@@ -8,6 +8,7 @@ import { parseJournalEntry, parseLine } from '../formats/index.js';
 import { requireHostRoot, type Host } from '../host.js';
 import type { Logger } from '../log.js';
 import { FindingCollector, sortReportFindings } from '../report/collect.js';
+import { assessCoverage } from '../report/coverage.js';
 import { discoverLogFiles, type LogFile } from '../sources/discover.js';
 import { headLooksBinary, scanFile, type CandidateLine, type FileScanStats } from '../sources/file-scan.js';
 import { readLiveJournal } from '../sources/journal-once.js';
@@ -31,6 +32,8 @@ export interface ScanOptions {
   checkOptions?: HostCheckOptions;
   log: Logger;
   now?: number;
+  /** The effective user id, for the permission hint (default: this process's). */
+  uid?: number;
 }
 
 const JOURNAL_NOMINATE = Buffer.from(JOURNAL_BYTE_MESSAGE);
@@ -74,14 +77,20 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     findings: collector.findings(),
     sources,
     problems,
+    coverage: assessCoverage({ sources, problems, root: opts.root, live: host.live, ...uidOf(opts) }),
   };
   if (opts.sinceText !== undefined) report.since = opts.sinceText;
   if (opts.checks) await addHostChecks(report, host, opts);
   report.status = report.findings.reduce<ScanReport['status']>(
-    (worst, f) => (worst === 'ok' || severityRank(f.severity) > severityRank(worst) ? f.severity : worst),
-    'ok',
+    (worst, f) => (worst === 'ok' || worst === 'unknown' || severityRank(f.severity) > severityRank(worst) ? f.severity : worst),
+    report.coverage.blind ? 'unknown' : 'ok',
   );
   return report;
+}
+
+function uidOf(opts: ScanOptions): { uid?: number } {
+  const uid = opts.uid ?? process.getuid?.();
+  return uid === undefined ? {} : { uid };
 }
 
 async function scanOne(
