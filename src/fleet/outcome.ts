@@ -3,9 +3,9 @@ import { SEVERITIES, type ScanSummary } from '../types.js';
 import { redactedCut } from '../redacted.js';
 import type { InvocationOutcome } from './poll.js';
 import type { InstanceResult } from './types.js';
+// GetCommandInvocation returns at most SSM_STDOUT_LIMIT characters of stdout (declared with the text report's budget).
+import { SSM_STDOUT_LIMIT } from '../report/text.js';
 
-/** GetCommandInvocation returns at most this many characters of stdout; longer output is cut. */
-export const SSM_STDOUT_LIMIT = 24_000;
 export const SSM_STDERR_LIMIT = 8_000;
 
 /** StatusDetails is free text and its spelling varies ("Delivery Timed Out" vs "DeliveryTimedOut"). */
