@@ -3,7 +3,7 @@
 // findings printed once, task ARNs as a count and the first few, times with how long ago, and colours only on
 // a terminal (a real pseudo-terminal from util-linux `script`) without NO_COLOR.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderText, TEXT_BUDGET, toSummary } from '../src/report/text.js';
@@ -11,7 +11,7 @@ import { programOf, units, wrap } from '../src/report/layout.js';
 import type { ReportFinding } from '../src/types.js';
 import type { ScanReport } from '../src/report/schema.js';
 import { redacted as r, redactedList } from '../src/redacted.js';
-import { BUNDLE, FIXTURE_HOSTS, runCliSync } from './helpers/index.js';
+import { BUNDLE, FIXTURE_HOSTS, runCli, runCliSync, tmp } from './helpers/index.js';
 
 function finding(i: number): ReportFinding {
   return {
@@ -146,9 +146,9 @@ describe('one size budget', () => {
 });
 
 /** Runs the bundle on a pseudo-terminal (util-linux `script`): stdout is a TTY as on an operator's screen. */
-function onTerminal(args: string[], env: Record<string, string> = {}): string {
+function onTerminal(args: string[], env: Record<string, string> = {}, redirect = ''): string {
   const cmd = [process.execPath, BUNDLE, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
-  const r = spawnSync('script', ['-q', '-e', '-c', `stty cols 100; ${cmd}`, '/dev/null'], {
+  const r = spawnSync('script', ['-q', '-e', '-c', `stty cols 100; ${cmd}${redirect}`, '/dev/null'], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, TERM: 'xterm', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
   });
@@ -166,6 +166,21 @@ describe('on a terminal', () => {
     // The terminal is 100 columns wide here: the index shows more of each title than at 80.
     expect(out).toMatch(/The role pulling the image may not call ecr:GetAuthorizationToken\n/);
   });
+
+  it('a scan that takes more than a second shows files and bytes read on stderr, then clears the line; none when stderr is not a TTY', async () => {
+    // Every line is a candidate that the rules classify: a few seconds of work on any machine.
+    const root = tmp('ecs-triage-progress-');
+    mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
+    const line = 'level=error time=2026-11-23T09:00:00Z msg="Error pulling image" error="write /var/lib/docker/tmp/x: no space left on device"\n';
+    writeFileSync(path.join(root, 'var/log/ecs/ecs-agent.log'), line.repeat(40_000));
+    const slow = ['scan', '--root', root, '--no-checks', '--format', 'summary'];
+    const err = onTerminal(slow, { ECS_TRIAGE_SCAN_WORKERS: '1' }, ' >/dev/null');
+    expect(err).toMatch(/^\rscanning: 0 of 1 files, [\d.]+ (?:KiB|MiB) read — \/var\/log\/ecs\/ecs-agent\.log\x1b\[K/);
+    expect(err.endsWith('\r\x1b[K')).toBe(true);
+    const piped = await runCli(slow, { env: { ECS_TRIAGE_SCAN_WORKERS: '1' } });
+    expect(piped.stderr).toBe('');
+    expect(JSON.parse(piped.stdout).findings[0].count).toBe(40_000);
+  }, 60_000);
 
   it('NO_COLOR turns colours off; COLUMNS wins over the terminal width', () => {
     const out = onTerminal(args, { NO_COLOR: '1', COLUMNS: '80' });

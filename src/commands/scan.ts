@@ -4,7 +4,8 @@ import { loadRuleSet } from '../classify/load.js';
 import { parseTime } from '../base/grammar.js';
 import { createLogger } from '../log.js';
 import { renderText, toSummary } from '../report/text.js';
-import { runScan } from '../scan/run.js';
+import { runScan, type ScanProgress } from '../scan/run.js';
+import { showProgress } from './progress.js';
 import type { ScanReport } from '../report/schema.js';
 import { EXIT, type RegisterCommand } from './command.js';
 import { addThresholdOptions, thresholdsFrom, type ThresholdFlags } from './check.js';
@@ -38,6 +39,8 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
       const log = createLogger(io.stderr);
       const thresholds = thresholdsFrom(flags);
       const rules = await loadRuleSet(flags.patterns);
+      const progress: ScanProgress = { files: 0, filesDone: 0, bytes: 0 };
+      const stopProgress = showProgress(io.stderr, progress);
       const report = await runScan({
         root: flags.root,
         ...(flags.since ? { since: parseTime(flags.since)!, sinceText: flags.since } : {}),
@@ -45,7 +48,8 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
         checks: flags.checks,
         checkOptions: { thresholds },
         log,
-      });
+        progress,
+      }).finally(stopProgress);
       io.stdout.write(await render(report, flags.format, terminalOf(io.stdout)));
       if (flags.ship) {
         const { shipFromCli } = await import('../sinks/cloudwatch/ship.js');

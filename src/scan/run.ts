@@ -34,6 +34,16 @@ export interface ScanOptions {
   now?: number;
   /** The effective user id, for the permission hint (default: this process's). */
   uid?: number;
+  /** Kept up to date while the scan reads, for a progress line. */
+  progress?: ScanProgress;
+}
+
+/** How far a scan is: files and bytes read so far (`bytes` moves within a file as lines are nominated). */
+export interface ScanProgress {
+  files: number;
+  filesDone: number;
+  bytes: number;
+  current?: string;
 }
 
 const JOURNAL_NOMINATE = Buffer.from(JOURNAL_BYTE_MESSAGE);
@@ -52,13 +62,19 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     collector.add(finding);
   };
 
+  const progress = opts.progress;
+  if (progress) progress.files = files.length;
   for (const file of files) {
+    if (progress) progress.current = file.display;
     const parallel = await parallelPlan(file);
-    sources.push(
-      parallel
-        ? await scanParallel(file, parallel, opts, collector, problems)
-        : await scanOne(file, prefilter, consider, problems, opts.log),
-    );
+    const summary = parallel
+      ? await scanParallel(file, parallel, opts, collector, problems)
+      : await scanOne(file, prefilter, consider, problems, opts.log, progress);
+    sources.push(summary);
+    if (progress) {
+      progress.filesDone += 1;
+      if (parallel) progress.bytes += summary.bytes;
+    }
   }
 
   if (host.live) {
@@ -99,11 +115,14 @@ async function scanOne(
   consider: (rec: LogRecord, summary: SourceSummary) => void,
   problems: Problem[],
   log: Logger,
+  progress?: ScanProgress,
 ): Promise<SourceSummary> {
   const summary: SourceSummary = { file: file.display, kind: file.source, bytes: 0, lines: 0, matched: 0, skipped: 0 };
   if (file.format) summary.format = file.format;
   let malformed = 0;
+  const before = progress?.bytes ?? 0;
   const onCandidate = (c: CandidateLine): void => {
+    if (progress) progress.bytes = before + c.offset;
     const origin = { file: file.display, line: c.line, offset: c.offset };
     if (file.journal) {
       let entry: unknown;
@@ -122,6 +141,7 @@ async function scanOne(
   try {
     const stats = await scanFile(file.path, prefilter, onCandidate, file.journal ? { alwaysNominate: JOURNAL_NOMINATE } : {});
     summarize(summary, [stats], malformed, problems);
+    if (progress) progress.bytes = before + summary.bytes;
   } catch (err) {
     summary.error = (err as Error).message;
     problems.push({ file: file.display, reason: `cannot read: ${(err as Error).message}` });
