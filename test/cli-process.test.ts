@@ -112,3 +112,23 @@ describe('exit codes', () => {
     expect(r.code).toBe(3);
   });
 });
+
+describe('explain with no argument', () => {
+  const line = 'CannotPullContainerError: pull access denied for foo';
+
+  it('on a terminal, says what it waits for, then explains what was pasted', () => {
+    const cmd = `'${process.execPath}' '${BUNDLE}' explain`;
+    // util-linux `script` gives the process a pseudo-terminal as stdin; Ctrl-D (\x04) on a new line ends the input.
+    const r = spawnSync('script', ['-q', '-e', '-c', cmd, '/dev/null'], { input: `${line}\n\x04`, env, encoding: 'utf8' });
+    const out = r.stdout.replace(/\r\n/g, '\n');
+    expect(out).toContain('ecs-triage explain: paste a stopped reason, error lines or the JSON of `aws ecs describe-tasks`, then press Ctrl-D on a new line');
+    expect(out).toContain(`from: ${line}`);
+    expect(r.status).toBe(0);
+  });
+
+  it('with piped input, stays quiet on stderr', () => {
+    const r = runCliSync(['explain'], { input: `${line}\n` });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain(`from: ${line}`);
+  });
+});
