@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, copyFileSync, openSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLE, FIXTURE_HOSTS, runCliSync, tmp } from './helpers/index.js';
+import { BUNDLE, FIXTURE_HOSTS, readableBundle, runCliSync, tmp } from './helpers/index.js';
 
 const HEALTHY = path.join(FIXTURE_HOSTS, 'healthy');
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
@@ -130,5 +130,21 @@ describe('explain with no argument', () => {
     const r = runCliSync(['explain'], { input: `${line}\n` });
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`from: ${line}`);
+  });
+});
+
+describe('tests that run the CLI as another user', () => {
+  it.runIf(process.getuid?.() === 0)('get a copy of the bundle they can read, even from a clone in a private directory', () => {
+    const clone = tmp(); // mode 0700, as `mktemp -d` makes it
+    const hidden = path.join(clone, 'ecs-triage.mjs');
+    copyFileSync(BUNDLE, hidden);
+    const nobody = { uid: 65534, gid: 65534 };
+    const direct = spawnSync(process.execPath, [hidden, '--version'], { ...nobody, cwd: '/', encoding: 'utf8' });
+    expect(direct.status).not.toBe(0);
+    expect(direct.stderr).toMatch(/Cannot find module/); // what nobody sees of a file it may not reach
+    const copy = readableBundle(hidden);
+    const r = spawnSync(process.execPath, [copy, '--version'], { ...nobody, cwd: path.dirname(copy), encoding: 'utf8' });
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(runCliSync(['--version'], nobody).stdout.trim()).toBe(r.stdout.trim());
   });
 });
