@@ -144,7 +144,7 @@ describe('insights', () => {
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/needs --instance/);
     const c = await cli(['insights', 'images-not-found', '--log-group', '/missing', '--endpoint', server.endpoint]);
-    expect(c.code).toBe(2);
+    expect(c.code).toBe(3); // AWS refused the call: could not run
     expect(c.err).toMatch(/StartQuery: Log group \/missing does not exist/);
   });
 
@@ -152,7 +152,7 @@ describe('insights', () => {
     server.faults.outage = 'drop';
     try {
       const r = await cli(['insights', 'images-not-found', '--endpoint', server.endpoint]);
-      expect(r.code).toBe(2);
+      expect(r.code).toBe(3);
       expect(r.err).toMatch(/^ecs-triage: StartQuery: /);
       expect(r.err).toMatch(/hint: no answer from the CloudWatch Logs endpoint/);
     } finally {
