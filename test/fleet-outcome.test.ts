@@ -52,6 +52,11 @@ describe('interpretOutcome', () => {
     expect(report.instances.map((i) => i.status)).toEqual(['unknown', 'ok']);
     expect(report.totals.notChecked).toBe(1);
     expect(renderFleetText(report)).toMatch(/i-0123456789abcdef0\s+unknown\s+not checked: no ECS agent log found/);
+    // Findings from other logs keep their severity, with the missing agent log noted beside them.
+    const found = interpretOutcome({ ...base, status: 'Success', stdout: JSON.stringify({ ...JSON.parse(summary('critical', [{ category: 'disk_full', ruleId: 'r', severity: 'critical', title: 't', count: 1 }])), blind: 'no ECS agent log found' }) });
+    expect(found).toMatchObject({ state: 'answered', status: 'critical' });
+    const one = buildFleetReport({ target: { kind: 'instances', instanceIds: [base.instanceId] }, document: 'AWS-RunShellScript', commandIds: [], instances: [found] });
+    expect(renderFleetText(one)).toMatch(/critical\s+disk_full \(1\) \[no ECS agent log read\]/);
   });
 
   it('an invocation we stopped waiting for is unreachable when it never started, failed when it was running', () => {

@@ -13,7 +13,8 @@ function topCauses(inst: InstanceResult): string {
   if (findings.length === 0) return inst.summary?.problems ? `- (${inst.summary.problems} unreadable source(s))` : '-';
   const shown = findings.slice(0, TOP_CAUSES).map((f) => `${f.category} (${f.count})`);
   if (findings.length > TOP_CAUSES) shown.push(`+${findings.length - TOP_CAUSES} more`);
-  return shown.join(', ');
+  // Findings from the other logs, but the agent's own log was not read: say so next to them.
+  return shown.join(', ') + (inst.summary?.blind ? ' [no ECS agent log read]' : '');
 }
 
 function statusCell(inst: InstanceResult): string {
