@@ -88,7 +88,7 @@ const worker = await build({
   write: false,
 });
 const result = await build({
-  entryPoints: [path.join(root, 'src/cli.ts')],
+  entryPoints: [path.join(root, 'src/bin.ts')],
   outfile: path.join(root, 'dist/ecs-triage.mjs'),
   bundle: true,
   platform: 'node',

@@ -1,12 +1,12 @@
-// Entry point: assembles the commands and is the only place where errors become exit codes.
+// The command line: assembles the commands and is the only place where errors become exit codes.
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { EXIT, type CommandIO } from './commands/command.js';
-import { fsReason, TriageError } from './errors.js';
+import { fsReason, OutputError, TriageError } from './errors.js';
 import { VERSION } from './version.js';
 import { withPriority } from './log.js';
-import { isMainThread } from 'node:worker_threads';
 import { processEnv } from './env.js';
+import { writeSync } from 'node:fs';
 
 export function buildProgram(io: CommandIO, exit: { code: number }): Command {
   const program = new Command();
@@ -49,38 +49,56 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
       }
       return EXIT.usage;
     }
-    // Under systemd these lines go to the journal at priority err (journalctl -p err), see src/log.ts.
-    const fatal = (text: string): boolean => io.stderr.write(withPriority(io.stderr, 'error', text));
-    if (err instanceof TriageError) {
-      fatal(`ecs-triage: ${err.message}\n`);
-      if (err.hint) fatal(`hint: ${err.hint}\n`);
-      return err.exitCode;
-    }
-    const sys = err as NodeJS.ErrnoException;
-    if (sys?.code && sys.path) {
-      // A file the command could not read or write: the path and the reason say it all; a stack would not.
-      fatal(`ecs-triage: ${sys.path}: ${fsReason(err)}\n`);
-      return EXIT.usage;
-    }
-    fatal(`ecs-triage: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return EXIT.usage;
+    return report(err, io.stderr);
   }
 }
 
-// Run when executed directly (node dist/ecs-triage.mjs, or the bin).
-const invokedDirectly = isMainThread && process.argv[1] !== undefined && /(?:cli\.[cm]?[jt]s|ecs-triage(?:\.mjs)?)$/.test(process.argv[1]);
-if (invokedDirectly) {
+/** One failure, told in one line (and a hint): the exit code comes from the error. */
+function report(err: unknown, stream: NodeJS.WritableStream): number {
+  // Under systemd these lines go to the journal at priority err (journalctl -p err), see src/log.ts.
+  const stderr = { write: (text: string): boolean => stream.write(withPriority(stream, 'error', text)) };
+  if (err instanceof TriageError) {
+    stderr.write(`ecs-triage: ${err.message}\n`);
+    if (err.hint) stderr.write(`hint: ${err.hint}\n`);
+    return err.exitCode;
+  }
+  const sys = err as NodeJS.ErrnoException;
+  if (sys?.code && sys.path) {
+    // A file the command could not read or write: the path and the reason say it all; a stack would not.
+    stderr.write(`ecs-triage: ${sys.path}: ${fsReason(err)}\n`);
+    return EXIT.couldNotRun;
+  }
+  stderr.write(`ecs-triage: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return EXIT.couldNotRun;
+}
+
+/**
+ * Output errors, for every command in one place. A reader that left (`| head -1`: EPIPE) ends the process
+ * quietly, as SIGPIPE would; any other write error (a full disk) is told in one line on stderr. Either way
+ * the answer did not arrive, so the process exits at once with EXIT.couldNotRun, never 0: nothing it does
+ * afterwards could be read.
+ */
+function guardOutput(): void {
+  const fail = (stream: 'stdout' | 'stderr') => (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE' && stream === 'stdout') {
+      try {
+        writeSync(2, `ecs-triage: ${new OutputError(stream, err).message}\n`);
+      } catch {
+        // stderr is gone too: the exit code is all that is left
+      }
+    }
+    process.exit(EXIT.couldNotRun);
+  };
+  process.stdout.on('error', fail('stdout'));
+  process.stderr.on('error', fail('stderr'));
+}
+
+/** Runs the CLI as this process: the bundle's entry (src/bin.ts) calls it, whatever the file is named. */
+export async function run(argv: string[] = process.argv.slice(2)): Promise<void> {
+  guardOutput();
   if (processEnv().ECS_TRIAGE_RUSAGE) {
     // For the benchmark: the peak RSS the kernel saw, written where the report is not.
     process.on('exit', () => process.stderr.write(`rusage ${JSON.stringify({ ...process.resourceUsage(), memory: process.memoryUsage() })}\n`));
   }
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`ecs-triage: ${String(err)}\n`);
-      process.exitCode = EXIT.usage;
-    },
-  );
+  process.exitCode = await main(argv).catch((err: unknown) => report(err, process.stderr));
 }

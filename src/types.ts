@@ -249,13 +249,20 @@ export interface TaskTimeline {
   /** Lines about the task left out (over the timeline's cap, or the summary's size budget). */
   omitted: number;
 }
+/**
+ * A scan's verdict: the highest severity found; `unknown` when nothing was found but no ECS agent log was read
+ * (the scan did not look, so it cannot say `ok`); `ok` otherwise.
+ */
+export type ScanStatus = 'ok' | 'unknown' | Severity;
 
 /** The compact form (`scan --format summary`) that fits SSM's 24,000-character output limit. */
 export interface ScanSummary {
   schema: 'ecs-triage/scan-summary';
   schemaVersion: 1;
   generatedAt: string;
-  status: 'ok' | Severity;
+  status: ScanStatus;
+  /** Why the scan is no all-clear (no ECS agent log read), when so. */
+  blind?: string;
   findings: Array<{
     category: Category;
     ruleId: string;

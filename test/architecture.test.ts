@@ -17,7 +17,7 @@ const LAYERS: Array<[name: string, match: RegExp]> = [
   ['delivery', /^(sinks|scan|fleet|task|verify)\//],
   ['daemon', /^daemon\//],
   ['commands', /^commands\//],
-  ['entry', /^cli\.ts$/],
+  ['entry', /^(cli|bin)\.ts$/],
 ];
 /** Known and owned elsewhere: the scan worker pool and its worker share types both ways (issue 11). */
 const ALLOWED_CYCLES = [['scan/parallel.ts', 'scan/worker.ts']];

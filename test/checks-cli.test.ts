@@ -16,7 +16,8 @@ interface Run {
 }
 
 async function run(args: string[], opts: { uid?: number; gid?: number } = {}): Promise<Run> {
-  const r = await runCli(args, opts);
+  // Wide, so the patterns below read whole rows (the 80-column layout is tested in report-text.test.ts).
+  const r = await runCli(args, { ...opts, env: { COLUMNS: '200' } });
   return { code: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -31,7 +32,7 @@ describe('ecs-triage check', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Host checks: status WARN, data root \/var\/lib\/docker/);
-    expect(r.stdout).toMatch(/\/ \(holds \/var\/lib\/docker, \/var\/lib\/ecs, \/var\/log, \/\)\s+30\.0 GiB\s+18\.3 GiB\s+11\.7 GiB\s+61\.0 %\s+7\.0 %\s+override/);
+    expect(r.stdout).toMatch(/30\.0 GiB\s+18\.3 GiB\s+11\.7 GiB\s+61\.0 %\s+7\.0 %\s+override\s+\/ \(holds \/var\/lib\/docker, \/var\/lib\/ecs, \/var\/log, \/\)/);
     expect(r.stdout).toMatch(/Container logs: 10 containers/);
     expect(r.stdout).toMatch(/none\s+running\s+container app of web:3 task\/prod\/5e1a9c0d7b2f4e83a6c1d09b8f7e2a41 \[ecs-web-3-app-/);
     expect(r.stdout).toMatch(/1m x 5\s+running\s+container web of web:42 task\/prod\/0123456789abcdef0123456789abcdef \[ecs-prod-web-42-web-a1b2c3d4\]/);

@@ -361,9 +361,12 @@ describe('renderChecksText', () => {
     await writeContainer(containers, { name: 'ecs-web-3-app-01', labels: ecsLabels('web', 3, 'app'), logs: { '': 3000, '.1': 4000 } });
     for (let i = 0; i < 7; i++) await writeContainer(containers, { name: `loose-${i}`, logs: { '': 100 + i } });
     await writeContainer(containers, { name: 'broken', hostconfig: '{' });
-    const text = renderChecksText(await runHostChecks(makeHost(root), { ...DEFAULTS, top: 3 }));
+    const report = await runHostChecks(makeHost(root), { ...DEFAULTS, top: 3 });
+    // At 80 columns (the default) the long label goes under its figures; the rest is read at 200.
+    expect(renderChecksText(report)).toMatch(/SIZE\s+USED\s+AVAIL\s+USE\s+INODES\s+FROM\s+FILESYSTEM\n\s+30\.0 GiB .* 92\.0 %\s+10\.0 %\s+override\n\s+\/ \(holds \/var\/lib\/docker, \/var\/lib\/ecs, \/var\/log, \/\)/);
+    const text = renderChecksText(report, { width: 200 });
     expect(text).toMatch(/^Host checks: status ERROR, data root \/var\/lib\/docker/);
-    expect(text).toMatch(/FILESYSTEM\s+SIZE\s+USED\s+AVAIL\s+USE\s+INODES\s+FROM\n\s+\/ \(holds \/var\/lib\/docker, \/var\/lib\/ecs, \/var\/log, \/\)\s+30\.0 GiB .* 92\.0 %\s+10\.0 %\s+override/);
+    expect(text).toMatch(/30\.0 GiB .* 92\.0 %\s+10\.0 %\s+override\s+\/ \(holds \/var\/lib\/docker, \/var\/lib\/ecs, \/var\/log, \/\)\n/);
     expect(text).toMatch(/Container logs: 9 containers, .* \(largest 3 shown\)/);
     expect(text).toMatch(/6\.8 KiB\s+2\s+none\s+running\s+container app of web:3 task\/prod\/\w+ \[ecs-web-3-app-01\]/);
     expect(text).toMatch(/ERROR\s+host-disk-pressure: Filesystem is nearly full\n/);

@@ -39,6 +39,26 @@ describe('interpretOutcome', () => {
     expect(interpretOutcome({ ...base, status: 'Success', stdout: 'hello' })).toMatchObject({ state: 'failed', status: 'BadOutput', reason: 'output is not an ecs-triage summary: hello' });
   });
 
+  it('a scan that could not look (exit 3, summary `unknown`) is answered as not checked, not failed and not ok', () => {
+    const out = JSON.stringify({ ...JSON.parse(summary('unknown')), blind: 'no ECS agent log found in /var/log/ecs: this does not look like an ECS container instance' });
+    const r = interpretOutcome({ ...base, status: 'Failed', statusDetails: 'Failed', responseCode: 3, stdout: `${out}\n`, stderr: '' });
+    expect(r).toMatchObject({ state: 'answered', status: 'unknown', reason: 'not checked: no ECS agent log found in /var/log/ecs: this does not look like an ECS container instance' });
+    const report = buildFleetReport({
+      target: { kind: 'instances', instanceIds: ['i-00000001', base.instanceId] },
+      document: 'AWS-RunShellScript',
+      commandIds: [],
+      instances: [{ instanceId: 'i-00000001', state: 'answered', status: 'ok', summary: JSON.parse(summary('ok')) }, r],
+    });
+    expect(report.instances.map((i) => i.status)).toEqual(['unknown', 'ok']);
+    expect(report.totals.notChecked).toBe(1);
+    expect(renderFleetText(report)).toMatch(/i-0123456789abcdef0\s+unknown\s+not checked: no ECS agent log found/);
+    // Findings from other logs keep their severity, with the missing agent log noted beside them.
+    const found = interpretOutcome({ ...base, status: 'Success', stdout: JSON.stringify({ ...JSON.parse(summary('critical', [{ category: 'disk_full', ruleId: 'r', severity: 'critical', title: 't', count: 1 }])), blind: 'no ECS agent log found' }) });
+    expect(found).toMatchObject({ state: 'answered', status: 'critical' });
+    const one = buildFleetReport({ target: { kind: 'instances', instanceIds: [base.instanceId] }, document: 'AWS-RunShellScript', commandIds: [], instances: [found] });
+    expect(renderFleetText(one)).toMatch(/critical\s+disk_full \(1\) \[no ECS agent log read\]/);
+  });
+
   it('an invocation we stopped waiting for is unreachable when it never started, failed when it was running', () => {
     expect(interpretOutcome({ ...base, status: 'Pending', gaveUp: 'x' }).state).toBe('unreachable');
     expect(interpretOutcome({ ...base, status: 'InProgress', gaveUp: 'x' }).state).toBe('failed');
@@ -80,6 +100,7 @@ describe('remote command', () => {
     [0, 0],
     [1, 0],
     [2, 2],
+    [3, 3],
     [137, 3],
     [194, 3],
   ])('AWS-RunShellScript commands map a scan exit %i to %i', (code, expected) => {

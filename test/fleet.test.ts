@@ -191,7 +191,7 @@ describe('fleet scan --cluster prod (ten instances)', () => {
     expect(report.instances.map((i) => i.instanceId).sort()).toEqual(cluster().map((i) => i.id).sort());
     for (const inst of cluster()) expectAgrees(report.instances.find((r) => r.instanceId === inst.id)!, inst.expect);
     const withFindings = cluster().filter((i) => direct.get(i.expect)?.findings.length).length;
-    expect(report.totals).toEqual({ instances: 10, answered: 6, withFindings, unreachable: 3, failed: 1 });
+    expect(report.totals).toEqual({ instances: 10, answered: 6, notChecked: 0, withFindings, unreachable: 3, failed: 1 });
   });
 
   it('names why each unreachable or failed instance did not answer', () => {
@@ -381,6 +381,29 @@ describe('fleet scan details', () => {
       expect(o!.stdout!.length).toBe(24_000);
       const { interpretOutcome } = await import('../src/fleet/outcome.js');
       expect(interpretOutcome(o!)).toMatchObject({ state: 'failed', status: 'BadOutput', reason: expect.stringMatching(/cut at 24000 characters/) });
+    } finally {
+      await s.ssm.close();
+      await s.ecs.close();
+    }
+  }, 60_000);
+
+  it('a host whose scan read no ECS agent log is listed as not checked, never as ok, and fails the run', async () => {
+    // No root of its own: the scan reads the instance's empty work directory.
+    const instances: FakeInstance[] = [{ id: id(0x81), root: roots.healthy! }, { id: id(0x82) }];
+    const s = await servers(instances);
+    try {
+      const r = await cli(['--instance-ids', `${id(0x81)},${id(0x82)}`, '--since', SINCE, '--poll-interval', '100ms', '--fail-on', 'never', '--format', 'json'], s.ssm, s.ecs);
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as FleetReport;
+      expect(report.instances.map((i) => [i.instanceId, i.state, i.status])).toEqual([
+        [id(0x82), 'answered', 'unknown'],
+        [id(0x81), 'answered', 'ok'],
+      ]);
+      expect(report.instances[0]!.reason).toMatch(/^not checked: no ECS agent log found in \S+\/var\/log\/ecs$/);
+      expect(report.totals).toMatchObject({ answered: 2, notChecked: 1, withFindings: 0 });
+      const text = renderFleetText(report);
+      expect(text).toMatch(new RegExp(`^${id(0x82)}\\s+unknown\\s+not checked: no ECS agent log found`, 'm'));
+      expect(text).toMatch(/2 instances: 2 answered \(0 with findings, 1 not checked\)/);
     } finally {
       await s.ssm.close();
       await s.ecs.close();

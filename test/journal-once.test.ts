@@ -36,6 +36,20 @@ describe('reading the live journal once', () => {
     expect(records.some((r) => r.source === 'dockerd')).toBe(true);
   });
 
+  it("a user who may not read the system's entries: the source is marked permission denied", async () => {
+    const { writeFile, chmod } = await import('node:fs/promises');
+    const fake = path.join(tmp, 'journalctl-as-user');
+    // journalctl's notice for a user outside the systemd-journal and adm groups (systemd 252 wording); exit 0.
+    await writeFile(fake, "#!/bin/sh\necho 'Hint: You are currently not seeing messages from other users and the system.' >&2\necho \"      Users in groups 'adm', 'systemd-journal', 'wheel' can see all messages.\" >&2\nexit 0\n");
+    await chmod(fake, 0o755);
+    const summary = await readLiveJournal({ since: 0, command: fake }, () => {});
+    expect(summary?.error).toMatch(/^permission denied: journalctl shows this user only their own entries/);
+    const { assessCoverage } = await import('../src/report/coverage.js');
+    const agent = { file: '/var/log/ecs/ecs-agent.log', kind: 'ecs-agent' as const, bytes: 1, lines: 1, matched: 0, skipped: 0 };
+    const cov = assessCoverage({ sources: [agent, summary!], problems: [], root: '/', live: true, uid: 1000 });
+    expect(cov).toEqual({ agentLogs: { found: 1, read: 1 }, denied: ['journal:docker,containerd,kernel'], hint: 'run it as root: sudo ecs-triage scan' });
+  });
+
   it('reports no journal when journalctl does not exist', async () => {
     expect(await readLiveJournal({ since: 0, command: path.join(tmp, 'no-such-journalctl') }, () => {})).toBeUndefined();
   });

@@ -126,7 +126,7 @@ if (lock) setTimeout(() => {}, 60000);\n`,
         expect(refused, `round ${round}: neither daemon was refused\n${ds.map((d) => d.stderr()).join('\n---\n')}`).toBeDefined();
         const loser = ds[refused!]!;
         const winner = ds[1 - refused!]!;
-        expect((await loser.exited).code).toBe(2);
+        expect((await loser.exited).code).toBe(3); // could not run
         expect(loser.stderr()).toMatch(/another ecs-triage watch \(pid \d+\) uses this state directory/);
         await ready(winner, state);
         expect(winner.proc.exitCode).toBeNull();

@@ -51,6 +51,6 @@ describe('docs in the scan report', () => {
     // The scan path fills the templates too (worker threads rebuild the advice from the rule and the fields).
     expect(f.remediation.join('\n')).not.toMatch(/\{\w+\|/);
     const text = await runCli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--no-checks', '--fail-on', 'never']);
-    expect(text.stdout).toMatch(/docs: https:\/\/docs\.aws\.amazon\.com\/AmazonECS\/latest\/developerguide\/task_execution_IAM_role\.html/);
+    expect(text.stdout).toMatch(/docs:\n\s+https:\/\/docs\.aws\.amazon\.com\/AmazonECS\/latest\/developerguide\/task_execution_IAM_role\.html/);
   });
 });

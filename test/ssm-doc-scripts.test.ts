@@ -264,6 +264,8 @@ describe('ecs-triage-Scan', () => {
     mkdirSync(bin, { recursive: true });
     const host = path.join(sb.dir, 'host');
     mkdirSync(path.join(host, 'var/log/ecs'), { recursive: true });
+    // An ECS host: a scan that finds no agent log is `unknown` and exits 3.
+    writeFileSync(path.join(host, 'var/log/ecs/ecs-agent.log'), 'level=info time=2026-11-23T09:00:00Z msg="Amazon ECS agent Version: 1.89.2, Commit: 5d2bc1f2"\n');
     const body =
       exitWith === undefined
         ? `sub="$1"; shift; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BUNDLE)} "$sub" --root ${JSON.stringify(host)} "$@"`

@@ -28,17 +28,17 @@ afterEach(killDaemons);
 
 describe('watch refuses to start, in one line', () => {
   it.each([
-    ['a root that does not exist', (h: ReturnType<typeof host>) => ['--root', path.join(h.base, 'nonexistent'), '--state-dir', h.state], /^ecs-triage: --root \S+\/nonexistent: no such directory\nhint: /],
+    ['a root that does not exist', (h: ReturnType<typeof host>) => ['--root', path.join(h.base, 'nonexistent'), '--state-dir', h.state], /^ecs-triage: --root \S+\/nonexistent: no such directory\nhint: /, 2],
     ['a state directory that cannot be created', (h: ReturnType<typeof host>) => {
       writeFileSync(path.join(h.base, 'plain-file'), '');
       return ['--root', h.root, '--state-dir', path.join(h.base, 'plain-file', 'state')];
-    }, /^ecs-triage: \S+\/plain-file\/state: cannot create the state directory \(ENOTDIR: not a directory\)\nhint: /],
-    ['a state directory that cannot be written', (h: ReturnType<typeof host>) => ['--root', h.root, '--state-dir', '/sys/kernel'], /^ecs-triage: \/sys\/kernel: cannot write in the state directory \(EACCES: permission denied\)\n$/],
-  ])('%s', async (_what, args, message) => {
+    }, /^ecs-triage: \S+\/plain-file\/state: cannot create the state directory \(ENOTDIR: not a directory\)\nhint: /, 3],
+    ['a state directory that cannot be written', (h: ReturnType<typeof host>) => ['--root', h.root, '--state-dir', '/sys/kernel'], /^ecs-triage: \/sys\/kernel: cannot write in the state directory \(EACCES: permission denied\)\n$/, 3],
+  ])('%s (exit %i: usage, or could not run)', async (_what, args, message, code) => {
     const h = host();
     const config = writeConfig(path.join(h.base, 'etc'));
     const r = await cli(['watch', '--config', config, ...args(h)]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });

@@ -168,7 +168,7 @@ describe('watch lifecycle', () => {
     await sleep(500);
     // One daemon per state directory.
     const second = startDaemon(['--config', config, '--root', root, '--state-dir', state]);
-    expect((await second.exited).code).toBe(2);
+    expect((await second.exited).code).toBe(3); // locked: could not run
     expect(second.stderr()).toMatch(/another ecs-triage watch \(pid \d+\) uses this state directory/);
     const running = await cli(['status', '--state-dir', state]);
     expect(running.code).toBe(0);

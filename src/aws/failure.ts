@@ -1,15 +1,11 @@
 // An SDK failure as a typed error whose hint fits it: no credentials, credentials AWS rejects, a permission the
-// caller lacks, or no route to the endpoint. The first, second and last mean the command could not run at all
-// (exit 3); every command that calls AWS reports its failures through here.
+// caller lacks, or no route to the endpoint. Every one exits 3 ("could not run", the default of a TriageError);
+// every command that calls AWS reports its failures through here.
 import { AwsError, errorMessage, type ErrorDetails } from '../errors.js';
 import { processEnv } from '../env.js';
 
-/** Exit code for "could not run": AWS unreachable, no usable credentials. */
-export const EXIT_COULD_NOT_RUN = 3;
-
 /** AWS could not be asked at all: no route to the endpoint (or the proxy), or no credentials it accepts. */
 export class AwsUnavailableError extends AwsError {
-  override readonly exitCode: number = EXIT_COULD_NOT_RUN;
   constructor(operation: string, message: string, details: ErrorDetails = {}) {
     super(operation, message, { code: 'EAWSUNAVAILABLE', ...details });
   }

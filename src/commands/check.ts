@@ -7,6 +7,7 @@ import { redacted } from '../redacted.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import { DEFAULT_TOP, failsAt, renderChecksText, runHostChecks, thresholdsOf, type Thresholds } from '../checks/index.js';
 import { buildConfig, keySpec } from '../config.js';
+import { terminalOf } from './terminal.js';
 
 /** The threshold keys, each set by its flag (declared with the key in src/config/keys.ts). */
 const THRESHOLD_KEYS = ['diskWarnPercent', 'diskErrorPercent', 'inodeWarnPercent', 'inodeErrorPercent', 'maxLogBytes', 'maxLogSharePercent'] as const;
@@ -48,7 +49,7 @@ async function action(flags: CheckFlags, io: CommandIO, exit: ExitCodeSink): Pro
   const top = number('--top', flags.top);
   if (top === undefined || !Number.isInteger(top) || top < 0) throw new UsageError(`--top: must be a whole number, got ${JSON.stringify(flags.top)}`);
   const report = await runHostChecks(await requireHostRoot(flags.root), { thresholds, top });
-  const text = flags.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderChecksText(report);
+  const text = flags.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderChecksText(report, { width: terminalOf(io.stdout).width });
   io.stdout.write(redacted(text));
   exit.set(flags.failOn !== 'never' && failsAt(report, flags.failOn) ? EXIT.findings : EXIT.ok);
 }

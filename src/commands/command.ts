@@ -15,9 +15,5 @@ export interface ExitCodeSink {
   set(code: number): void;
 }
 
-/** Exit codes, documented in the README. */
-export const EXIT = {
-  ok: 0,
-  findings: 1,
-  usage: 2,
-} as const;
+/** Exit codes (declared with the errors that carry them; documented in the README). */
+export { EXIT } from '../errors.js';

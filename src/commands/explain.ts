@@ -45,6 +45,13 @@ export const registerExplain: RegisterCommand = (program: Command, io, exit) => 
     .option('--patterns <dir>', 'use the rules in this directory instead of the shipped ones')
     .action(async (words: string[], flags: { format: 'text' | 'json'; patterns?: string }) => {
       const rules = await loadRuleSet(flags.patterns);
+      if (words.length === 0 && (io.stdin as { isTTY?: boolean }).isTTY) {
+        // Someone typed `ecs-triage explain` alone: say what it waits for instead of waiting in silence.
+        io.stderr.write(
+          'ecs-triage explain: paste a stopped reason, error lines or the JSON of `aws ecs describe-tasks`, then press Ctrl-D on a new line\n' +
+            '(or give the text as arguments: ecs-triage explain "CannotPullContainerError: ...")\n',
+        );
+      }
       const input = words.length > 0 ? argumentInput(words.join(' ')) : await readInput(io.stdin);
       if (input === undefined) {
         io.stderr.write(`ecs-triage explain: the input is larger than ${MAX_INPUT / 1024 / 1024} MiB; explain reads pasted text and describe-tasks output, use \`ecs-triage scan\` for log files\n`);

@@ -79,7 +79,9 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
           createLogger(io.stderr),
         );
         io.stdout.write(opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderFleetText(report));
-        const bad = report.instances.some((i) => i.state !== 'answered' || (opts.failOn !== 'never' && atOrAbove(i.status, opts.failOn)));
+        const bad = report.instances.some(
+          (i) => i.state !== 'answered' || i.status === 'unknown' || (opts.failOn !== 'never' && atOrAbove(i.status, opts.failOn)),
+        );
         exit.set(bad ? EXIT.findings : EXIT.ok);
       } finally {
         clients.destroy();

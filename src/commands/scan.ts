@@ -4,12 +4,14 @@ import { loadRuleSet } from '../classify/load.js';
 import { parseTime } from '../base/grammar.js';
 import { createLogger } from '../log.js';
 import { renderText, toSummary } from '../report/text.js';
-import { runScan } from '../scan/run.js';
+import { runScan, type ScanProgress } from '../scan/run.js';
+import { showProgress } from './progress.js';
 import type { ScanReport } from '../report/schema.js';
 import { requireHostRoot } from '../host.js';
 import { EXIT, type RegisterCommand } from './command.js';
 import { addThresholdOptions, thresholdsFrom, type ThresholdFlags } from './check.js';
 import { choice, failsOn, parseFailOn, parseSinceOption, type FailOn } from './options.js';
+import { terminalOf, type Terminal } from './terminal.js';
 
 interface ScanFlags extends ThresholdFlags {
   root: string;
@@ -45,6 +47,8 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
       const taskMod = flags.task ? await import('../task/host-filter.js') : undefined;
       const focus = taskMod ? await taskMod.prepareTaskFocus(await requireHostRoot(flags.root), flags.task!) : undefined;
       focus?.setSince(since);
+      const progress: ScanProgress = { files: 0, filesDone: 0, bytes: 0 };
+      const stopProgress = showProgress(io.stderr, progress);
       const report = await runScan({
         root: flags.root,
         ...(since !== undefined ? { since, sinceText: flags.since! } : {}),
@@ -53,29 +57,33 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
         checkOptions: { thresholds },
         log,
         ...(focus ? { focus } : {}),
-      });
+        progress,
+      }).finally(stopProgress);
       if (focus && taskMod) {
         taskMod.focusHostFindings(report, focus);
         report.task = focus.result(taskMod.hostStateEntries(report.checks, report.generatedAt));
       }
-      io.stdout.write(await render(report, flags.format));
+      io.stdout.write(await render(report, flags.format, terminalOf(io.stdout)));
       if (flags.ship) {
         const { shipFromCli } = await import('../sinks/cloudwatch/ship.js');
         await shipFromCli(report, { ...(flags.config ? { configFile: flags.config } : {}), root: flags.root, log, stderr: io.stderr });
       }
-      exit.set(report.findings.some((f) => failsOn(f.severity, flags.failOn)) ? EXIT.findings : EXIT.ok);
+      // Findings are an answer even from a partial scan; a scan that read no agent log and found nothing did not run.
+      if (report.findings.some((f) => failsOn(f.severity, flags.failOn))) exit.set(EXIT.findings);
+      else exit.set(report.coverage.blind ? EXIT.couldNotRun : EXIT.ok);
     });
 };
 
-async function render(report: ScanReport, format: ScanFlags['format']): Promise<string> {
+async function render(report: ScanReport, format: ScanFlags['format'], term: Terminal): Promise<string> {
   if (format === 'json') return JSON.stringify(report, null, 2) + '\n';
   const timeline = report.task ? await import('../task/timeline.js') : undefined;
   if (format === 'summary') return JSON.stringify(timeline && report.task ? timeline.withTimeline(toSummary(report), report.task) : toSummary(report)) + '\n';
   let checksText: string | undefined;
   if (report.checks) {
     const { renderChecksText } = await import('../checks/index.js');
-    checksText = renderChecksText(report.checks);
+    // The host-check findings are causes of the report already: the checks add only the host's state.
+    checksText = renderChecksText(report.checks, { width: term.width, findings: false });
   }
-  const text = renderText(report, checksText === undefined ? {} : { checksText });
+  const text = renderText(report, { width: term.width, colour: term.colour, ...(checksText === undefined ? {} : { checksText }) });
   return timeline && report.task ? `${text}\n${timeline.renderTimelineText(report.task)}` : text;
 }

@@ -43,19 +43,21 @@ export function buildFleetReport(input: {
       instances: instances.length,
       answered: instances.filter((i) => i.state === 'answered').length,
       withFindings: instances.filter((i) => i.state === 'answered' && (i.summary?.findings.length ?? 0) > 0).length,
+      notChecked: instances.filter((i) => i.state === 'answered' && i.status === 'unknown').length,
       unreachable: instances.filter((i) => i.state === 'unreachable').length,
       failed: instances.filter((i) => i.state === 'failed').length,
     },
   };
 }
 
-/** Worst first: highest severity, then failed/unreachable, then healthy; ties by id so output is stable. */
+/** Worst first: highest severity, then failed, not checked (`unknown`) and unreachable, then healthy; ties by id so output is stable. */
 function byAttention(a: InstanceResult, b: InstanceResult): number {
   return weight(b) - weight(a) || a.instanceId.localeCompare(b.instanceId);
 }
 
 function weight(i: InstanceResult): number {
   if (i.state === 'answered') {
+    if (i.status === 'unknown') return 2;
     const r = severityRank(i.status as Severity);
     return r >= 0 ? 10 + r : 0;
   }

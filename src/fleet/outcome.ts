@@ -3,9 +3,9 @@ import { SEVERITIES, type ScanSummary } from '../types.js';
 import { redactedCut } from '../redacted.js';
 import type { InvocationOutcome } from './poll.js';
 import type { InstanceResult } from './types.js';
+// GetCommandInvocation returns at most SSM_STDOUT_LIMIT characters of stdout (declared with the text report's budget).
+import { SSM_STDOUT_LIMIT } from '../report/text.js';
 
-/** GetCommandInvocation returns at most this many characters of stdout; longer output is cut. */
-export const SSM_STDOUT_LIMIT = 24_000;
 export const SSM_STDERR_LIMIT = 8_000;
 
 /** StatusDetails is free text and its spelling varies ("Delivery Timed Out" vs "DeliveryTimedOut"). */
@@ -76,6 +76,11 @@ export function interpretOutcome(o: InvocationOutcome): InstanceResult {
         ? `output was cut at ${SSM_STDOUT_LIMIT} characters and is not a readable summary (use --format summary)`
         : `output is not an ecs-triage summary: ${firstLine(o.stdout) || 'empty'}`,
     };
+  }
+  // A scan that could not look (exit 3: no ECS agent log) still prints its summary, whose status is `unknown`.
+  const blind = parseSummary(o.stdout ?? '');
+  if (blind?.status === 'unknown') {
+    return { ...base, state: 'answered', status: 'unknown', summary: blind, reason: `not checked: ${blind.blind ?? 'no ECS agent log read'}` };
   }
   const why = firstLine(o.stderr) || firstLine(o.stdout) || o.statusDetails || o.status;
   const code = o.responseCode !== undefined && o.responseCode >= 0 ? `exit ${o.responseCode}: ` : '';

@@ -18,6 +18,7 @@ export interface RemoteScan {
 
 /**
  * The shell for AWS-RunShellScript. Findings (scan exit 1) are an answer, not an SSM failure, so they map to 0;
+ * 3 (could not run, e.g. no ECS agent log: its summary says `unknown`) stays a failure;
  * exit codes the agent treats specially (137 → TimedOut, 194 → reboot, 168/169) can never escape: they become 3.
  * ECS_TRIAGE_ROOT is empty on real hosts; tests set it to a temporary root.
  */
@@ -31,7 +32,7 @@ export function runShellScriptCommands(since: string, extra: readonly string[] =
     'if [ -z "$bin" ]; then echo "ecs-triage is not installed on this instance (run the ecs-triage-Install document)" >&2; exit 3; fi',
     `"$bin" scan --since '${since}' --format summary --fail-on never${more}`,
     'rc=$?',
-    'case "$rc" in 0|1) exit 0 ;; 2) exit 2 ;; *) echo "ecs-triage scan ended abnormally (exit $rc)" >&2; exit 3 ;; esac',
+    'case "$rc" in 0|1) exit 0 ;; 2|3) exit "$rc" ;; *) echo "ecs-triage scan ended abnormally (exit $rc)" >&2; exit 3 ;; esac',
   ];
 }
 

@@ -9,10 +9,12 @@ function topCauses(inst: InstanceResult): string {
   const findings = [...(inst.summary?.findings ?? [])].sort(
     (a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count,
   );
+  if (findings.length === 0 && inst.status === 'unknown') return inst.reason ?? 'not checked';
   if (findings.length === 0) return inst.summary?.problems ? `- (${inst.summary.problems} unreadable source(s))` : '-';
   const shown = findings.slice(0, TOP_CAUSES).map((f) => `${f.category} (${f.count})`);
   if (findings.length > TOP_CAUSES) shown.push(`+${findings.length - TOP_CAUSES} more`);
-  return shown.join(', ');
+  // Findings from the other logs, but the agent's own log was not read: say so next to them.
+  return shown.join(', ') + (inst.summary?.blind ? ' [no ECS agent log read]' : '');
 }
 
 function statusCell(inst: InstanceResult): string {
@@ -50,7 +52,9 @@ export function renderFleetText(r: FleetReport): string {
   out.push('');
   const t = r.totals;
   out.push(
-    `${t.instances} instance${t.instances === 1 ? '' : 's'}: ${t.answered} answered (${t.withFindings} with findings), ` +
+    `${t.instances} instance${t.instances === 1 ? '' : 's'}: ${t.answered} answered (${t.withFindings} with findings` +
+      (t.notChecked ? `, ${t.notChecked} not checked` : '') +
+      '), ' +
       `${t.unreachable} unreachable, ${t.failed} failed` + (r.commandIds.length ? `; SSM command${r.commandIds.length > 1 ? 's' : ''} ${r.commandIds.join(', ')}` : ''),
   );
   return out.join('\n') + '\n';

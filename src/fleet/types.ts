@@ -19,7 +19,7 @@ export type InstanceState =
 export interface InstanceResult {
   instanceId: string;
   state: InstanceState;
-  /** Severity of the summary (`ok` or the highest finding) when answered; the SSM status otherwise. */
+  /** Status of the summary (`ok`, `unknown` or the highest finding) when answered; the SSM status otherwise. */
   status: string;
   /** Why the instance is unreachable or failed, in words. */
   reason?: string;
@@ -55,5 +55,6 @@ export interface FleetReport {
   commandIds: string[];
   instances: InstanceResult[];
   causes: FleetCause[];
-  totals: { instances: number; answered: number; withFindings: number; unreachable: number; failed: number };
+  /** `notChecked`: answered `unknown` (the scan read no ECS agent log), counted among `answered`. */
+  totals: { instances: number; answered: number; withFindings: number; notChecked: number; unreachable: number; failed: number };
 }

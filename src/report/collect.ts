@@ -4,9 +4,10 @@
 import { findingRedaction, redacted, redactedFields } from '../redacted.js';
 import type { Finding, Redacted, ReportFinding } from '../types.js';
 import { severityRank } from '../types.js';
+import type { ScanReport } from './schema.js';
 
 /** Distinct images, tasks, containers and registries kept per cause. */
-const MAX_NAMES = 20;
+export const MAX_NAMES = 20;
 
 interface Group {
   latest: Finding;
@@ -170,4 +171,12 @@ function toReportFinding(g: Group): ReportFinding {
   if (f.wrapper) r.wrapper = { ...f.wrapper, title: red.text(f.wrapper.title) };
   if (f.docs && f.docs.length > 0) r.docs = [...f.docs];
   return r;
+}
+
+/** The worst severity found; with none, `unknown` when the scan read no agent log (it did not look), else `ok`. */
+export function scanStatus(report: Pick<ScanReport, 'findings' | 'coverage'>): ScanReport['status'] {
+  return report.findings.reduce<ScanReport['status']>(
+    (worst, f) => (worst === 'ok' || worst === 'unknown' || severityRank(f.severity) > severityRank(worst) ? f.severity : worst),
+    report.coverage.blind ? 'unknown' : 'ok',
+  );
 }

@@ -6,7 +6,8 @@ import { defaultConfig } from '../config.js';
 import { parseJournalEntry, parseLine } from '../formats/index.js';
 import { requireHostRoot, type Host } from '../host.js';
 import type { Logger } from '../log.js';
-import { FindingCollector, sortReportFindings } from '../report/collect.js';
+import { FindingCollector, scanStatus, sortReportFindings } from '../report/collect.js';
+import { assessCoverage } from '../report/coverage.js';
 import { discoverLogFiles, type LogFile } from '../sources/discover.js';
 import { headLooksBinary, scanFile, type CandidateLine, type FileScanStats } from '../sources/file-scan.js';
 import { readLiveJournal } from '../sources/journal-once.js';
@@ -43,6 +44,18 @@ export interface ScanOptions {
   now?: number;
   /** Keep only the records this focus concerns (one-thread path: worker threads do not see it). */
   focus?: ScanFocus;
+  /** The effective user id, for the permission hint (default: this process's). */
+  uid?: number;
+  /** Kept up to date while the scan reads, for a progress line. */
+  progress?: ScanProgress;
+}
+
+/** How far a scan is: files and bytes read so far (`bytes` moves within a file as lines are nominated). */
+export interface ScanProgress {
+  files: number;
+  filesDone: number;
+  bytes: number;
+  current?: string;
 }
 
 
@@ -72,13 +85,19 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     collector.add(finding);
   };
 
+  const progress = opts.progress;
+  if (progress) progress.files = files.length;
   for (const file of files) {
+    if (progress) progress.current = file.display;
     const parallel = focus ? undefined : await parallelPlan(file);
-    sources.push(
-      parallel
-        ? await scanParallel(file, parallel, opts, collector, problems)
-        : await scanOne(file, searchFor(file), consider, problems, opts.log),
-    );
+    const summary = parallel
+      ? await scanParallel(file, parallel, opts, collector, problems)
+      : await scanOne(file, searchFor(file), consider, problems, opts.log, progress);
+    sources.push(summary);
+    if (progress) {
+      progress.filesDone += 1;
+      if (parallel) progress.bytes += summary.bytes;
+    }
   }
 
   if (host.live) {
@@ -97,14 +116,17 @@ export async function runScan(opts: ScanOptions): Promise<ScanReport> {
     findings: collector.findings(),
     sources,
     problems,
+    coverage: assessCoverage({ sources, problems, root: opts.root, live: host.live, ...uidOf(opts) }),
   };
   if (opts.sinceText !== undefined) report.since = opts.sinceText;
   if (opts.checks) await addHostChecks(report, host, opts);
-  report.status = report.findings.reduce<ScanReport['status']>(
-    (worst, f) => (worst === 'ok' || severityRank(f.severity) > severityRank(worst) ? f.severity : worst),
-    'ok',
-  );
+  report.status = scanStatus(report);
   return report;
+}
+
+function uidOf(opts: ScanOptions): { uid?: number } {
+  const uid = opts.uid ?? process.getuid?.();
+  return uid === undefined ? {} : { uid };
 }
 
 async function scanOne(
@@ -113,11 +135,14 @@ async function scanOne(
   consider: (rec: LogRecord, summary: SourceSummary) => void,
   problems: Problem[],
   log: Logger,
+  progress?: ScanProgress,
 ): Promise<SourceSummary> {
   const summary: SourceSummary = { file: file.display, kind: file.source, bytes: 0, lines: 0, matched: 0, skipped: 0 };
   if (file.format) summary.format = file.format;
   let malformed = 0;
+  const before = progress?.bytes ?? 0;
   const onCandidate = (c: CandidateLine): void => {
+    if (progress) progress.bytes = before + c.offset;
     const origin = { file: file.display, line: c.line, offset: c.offset };
     if (file.journal) {
       let entry: unknown;
@@ -136,6 +161,7 @@ async function scanOne(
   try {
     const stats = await scanFile(file.path, search, onCandidate);
     summarize(summary, [stats], malformed, problems);
+    if (progress) progress.bytes = before + summary.bytes;
   } catch (err) {
     summary.error = (err as Error).message;
     problems.push({ file: file.display, reason: `cannot read: ${(err as Error).message}` });

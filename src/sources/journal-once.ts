@@ -6,6 +6,9 @@ import { parseJournalEntry } from '../formats/index.js';
 import { journalArgs } from './journal.js';
 import type { LogRecord, SourceSummary } from '../types.js';
 
+/** journalctl's notices (systemd 219 to 252) when the caller may not read the system's entries. */
+const NOT_ALL_ENTRIES = /not seeing messages from other users and the system|insufficient permissions/;
+
 export interface JournalQuery {
   /** Epoch ms. */
   since: number;
@@ -42,6 +45,8 @@ export async function readLiveJournal(q: JournalQuery, onRecord: (rec: LogRecord
     child.on('error', () => resolve(undefined)); // ENOENT: no journal on this host
     child.on('close', (code) => {
       if (code !== 0 && summary.lines === 0) summary.error = `journalctl exited ${code}: ${stderr.trim().split('\n')[0] ?? ''}`;
+      // A user outside the systemd-journal and adm groups gets only their own entries, with a notice and exit 0.
+      else if (NOT_ALL_ENTRIES.test(stderr)) summary.error = `permission denied: journalctl shows this user only their own entries (${stderr.trim().split('\n')[0]})`;
       resolve(summary);
     });
   });

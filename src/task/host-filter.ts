@@ -13,7 +13,7 @@ import { redacted, redactedCut } from '../redacted.js';
 import { discoverLogFiles } from '../sources/discover.js';
 import { scanFile } from '../sources/file-scan.js';
 import { UsageError } from '../errors.js';
-import { FindingCollector, sortReportFindings } from '../report/collect.js';
+import { FindingCollector, scanStatus, sortReportFindings } from '../report/collect.js';
 import { severityRank, type Finding, type LogRecord, type TaskTimeline, type TimelineEntry } from '../types.js';
 import type { ScanReport } from '../report/schema.js';
 
@@ -213,7 +213,7 @@ export function focusHostFindings(report: ScanReport, focus: TaskFocus): void {
     if (id && [...focus.containers].some((c) => c.startsWith(id))) collector.add(f);
   }
   report.findings = sortReportFindings([...report.findings.filter((f) => !perContainer(f.category)), ...collector.findings()]);
-  report.status = report.findings.reduce<ScanReport['status']>((w, f) => (w === 'ok' || severityRank(f.severity) > severityRank(w) ? f.severity : w), 'ok');
+  report.status = scanStatus(report);
 }
 
 /** One line per filesystem Docker and the agent write to: the host state next to the timeline. */

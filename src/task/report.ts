@@ -54,7 +54,8 @@ export function buildReport(rec: TaskRecord, d: Diagnosis, checks: CheckResult[]
   const td = rec.taskDefinition;
   const images = new Map((td?.containers ?? []).map((c) => [c.name, c.image]));
   const hostWorst = host.summary?.status;
-  let status: TaskReport['status'] = hostWorst && hostWorst !== 'ok' ? hostWorst : 'ok';
+  // A host scan that read no agent log (`unknown`) says so in its own section; it is no severity of the task's.
+  let status: TaskReport['status'] = hostWorst && hostWorst !== 'ok' && hostWorst !== 'unknown' ? hostWorst : 'ok';
   for (const f of d.findings) if (status === 'ok' || severityRank(f.severity) > severityRank(status)) status = f.severity;
   return {
     schema: 'ecs-triage/task-report',
