@@ -1,10 +1,13 @@
 // CloudWatch Embedded Metric Format metadata (facts sheet §2): CloudWatch turns each shipped event into a
-// `Findings` data point, by [Cluster, Category] and by [Category], without any PutMetricData call.
+// data point without any PutMetricData call — a finding or check into `Findings`, by [Cluster, Category] and
+// by [Category]; a task record into `TasksStopped`, by [Cluster, ExitClass] and by [ExitClass].
 import { EMF_MAX_DIMENSION_VALUE_CHARS } from '../../cloudwatch-limits.js';
 
 export const METRIC_NAME = 'Findings';
 export const DIMENSION_CLUSTER = 'Cluster';
 export const DIMENSION_CATEGORY = 'Category';
+export const TASKS_METRIC_NAME = 'TasksStopped';
+export const DIMENSION_EXIT_CLASS = 'ExitClass';
 /** Dimension values must be non-empty; a host whose cluster is unknown still counts. */
 export const UNKNOWN_CLUSTER = 'unknown';
 
@@ -34,6 +37,35 @@ function directivesFor(namespace: string): Directives {
     directives.set(namespace, d);
   }
   return d;
+}
+
+type TaskDirectives = Directives;
+const taskDirectives = new Map<string, TaskDirectives>();
+
+function taskDirectivesFor(namespace: string): TaskDirectives {
+  let d = taskDirectives.get(namespace);
+  if (!d) {
+    d = [{ Namespace: namespace, Dimensions: [[DIMENSION_CLUSTER, DIMENSION_EXIT_CLASS], [DIMENSION_EXIT_CLASS]], Metrics: [{ Name: TASKS_METRIC_NAME, Unit: 'Count' }] }];
+    taskDirectives.set(namespace, d);
+  }
+  return d;
+}
+
+export interface TaskEmfMembers {
+  Cluster: string;
+  ExitClass: string;
+  TasksStopped: number;
+  _aws: EmfMembers['_aws'];
+}
+
+/** For a task record: one stopped task, by how it ended (oom, killed, error, normal). */
+export function taskEmfMembers(p: { namespace: string; timestamp: number; cluster?: string; exitClass: string }): TaskEmfMembers {
+  return {
+    Cluster: dimensionValue(p.cluster),
+    ExitClass: dimensionValue(p.exitClass),
+    TasksStopped: 1,
+    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: taskDirectivesFor(p.namespace) },
+  };
 }
 
 /** The top-level members to merge into an event so that it is a valid EMF document. */
