@@ -214,8 +214,8 @@ export class TaskSource implements DaemonSource<TasksState> {
   private onEvent(ev: TriageEvent): void {
     if (ev.kind !== 'finding') return;
     this.book.findings.observe(ev);
-    // A failure about a task not seen yet (a pull that failed before the next poll): ask the agent now.
-    if (this.running && findingKeys(ev).some((k) => k.length >= 32 && !this.book.tasks.has(k) && !this.book.done(k))) this.pokeAgent();
+    // A failure about a task (a pull that failed before the next poll): the agent may have news, ask it now.
+    if (this.running && findingKeys(ev).some((k) => k.length >= 32 && !this.book.done(k))) this.pokeAgent();
   }
 
   private onDockerEvent(e: DockerEvent): void {
