@@ -2,7 +2,7 @@
 // server (a unix socket under --root, where `tasks.dockerSocket` points) and the agent's introspection API test
 // server. The task source runs with its own defaults (no test timings exist for it); the rest of the daemon
 // with the helpers' fast config. Records go through the file sink, so "once" is checked on what it wrote.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DockerEngineServer, type FakeContainer } from './servers/docker-engine.js';
@@ -236,6 +236,24 @@ describe('watch: task records', () => {
     expect(st.stdout).toMatch(/task records: ECS agent: not asked/);
     expect(d.stderr().match(/Docker Engine API unavailable/g)).toHaveLength(1);
     expect(readEvents(h.state).map((e) => e.kind)).toEqual(['finding']);
+    await d.stop();
+    expect((await d.exited).code).toBe(0);
+  }, 60_000);
+
+  it('no permission on the Docker socket (a daemon not run as root): said in status, the rest goes on', async () => {
+    const h = await host({ agent: false });
+    await h.docker.stop();
+    await h.docker.start(0o600);
+    // Run as nobody: it may read the root and write its state directory, but not connect to root's 0600 socket.
+    for (const dir of [h.root, path.join(h.root, 'var'), path.join(h.root, 'var/run'), path.join(h.root, 'var/log'), path.join(h.root, 'var/log/ecs')]) chmodSync(dir, 0o755);
+    chownSync(h.state, 65534, 65534);
+    chownSync(h.config, 65534, 65534);
+    const d = startDaemon(['--config', h.config, '--root', h.root, '--state-dir', h.state], {}, { uid: 65534, gid: 65534 });
+    cleanups.push(() => (d.proc.exitCode === null ? d.stop() : undefined));
+    await ready(d, h.state);
+    await waitFor('status with the reason', () => /EACCES \(no permission to connect\)/.test(JSON.stringify(readStatusSync(h.state))), 15_000, d);
+    appendFileSync(h.agentLog, 'level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v2: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go\n');
+    await waitFor('the finding', () => readEvents(h.state).length === 1, 15_000, d);
     await d.stop();
     expect((await d.exited).code).toBe(0);
   }, 60_000);

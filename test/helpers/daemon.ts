@@ -69,8 +69,8 @@ ${extra}`,
   return file;
 }
 
-export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
-  const proc = spawn(process.execPath, [BUNDLE, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, as: { uid?: number; gid?: number } = {}): Daemon {
+  const proc = spawn(process.execPath, [BUNDLE, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
   let err = '';
   let out = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
