@@ -75,7 +75,8 @@ describe('task record', () => {
   it('exit 1: the application error, decided by the container that failed first; the sidecar stopped on SIGTERM is normal', () => {
     const r = build(taskOf([inspect('ecs-worker-5-log-router-d0e1f2a3b4c5d6e7f801'), inspect('ecs-worker-5-worker-a2b3c4d5e6f708192a01')]));
     expect(r.exitClass).toBe('error');
-    expect(r.event.fields).toMatchObject({ stoppedContainer: 'worker', exitCode: 1, cause: 'container_exit' });
+    expect(r.event.fields).toMatchObject({ stoppedContainer: 'worker', exitCode: 1 });
+    expect(r.event.category).toBe('container_exit');
     expect(r.event.ruleId).toBe('container-exit-application-error');
     const byName = Object.fromEntries(r.event.containers!.map((c) => [c.name, c]));
     expect(byName['log-router']).toMatchObject({ exitCode: 143, exitClass: 'normal', exitRuleId: 'container-exit-143-sigterm' });
@@ -200,5 +201,29 @@ describe('findings join', () => {
     expect(book.snapshot().recorded).toEqual({});
     book.advance(10_000_000, [100]);
     expect(book.since).toBe(1_500_000);
+  });
+});
+
+describe('task record in CloudWatch', () => {
+  it('is counted in TasksStopped by cluster and exit class, not in Findings, with its containers as an array', async () => {
+    const { encodeEvent } = await import('../src/sinks/cloudwatch/event.js');
+    const { TEST_IDENTITY, makeTaskEvent } = await import('./servers/cloudwatch-fixtures.js');
+    const w = encodeEvent(makeTaskEvent(0, Date.now()), TEST_IDENTITY, { namespace: 'ECSTriage', emf: true });
+    const o = JSON.parse(w.message) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][]; Metrics: Array<{ Name: string }> }> }; containers: Array<Record<string, unknown>> };
+    expect(o).toMatchObject({ kind: 'task_stopped', Cluster: 'prod-web', ExitClass: 'oom', TasksStopped: 1, exitClass: 'oom', taskDefinition: 'web:7' });
+    expect(o.Findings).toBeUndefined();
+    expect(o.Category).toBeUndefined();
+    expect(o._aws.CloudWatchMetrics).toEqual([{ Namespace: 'ECSTriage', Dimensions: [['Cluster', 'ExitClass'], ['ExitClass']], Metrics: [{ Name: 'TasksStopped', Unit: 'Count' }] }]);
+    expect(o.containers[0]).toMatchObject({ name: 'app', exitCode: 137, oomKilled: true });
+    expect(o.findingIds).toEqual(['evt-00000000']);
+    // Without emf: no metric members at all.
+    const plain = JSON.parse(encodeEvent(makeTaskEvent(1), TEST_IDENTITY, { namespace: 'ECSTriage', emf: false }).message) as Record<string, unknown>;
+    expect(plain.TasksStopped).toBeUndefined();
+    // Oversized (a huge health output): cut, still valid, still counted.
+    const big = makeTaskEvent(2);
+    big.containers![0]!.healthOutput = redacted('z'.repeat(300_000));
+    const cut = encodeEvent(big, TEST_IDENTITY, { namespace: 'ECSTriage', emf: true });
+    expect(Buffer.byteLength(cut.message)).toBeLessThan(256 * 1024);
+    expect(JSON.parse(cut.message)).toMatchObject({ truncated: true, TasksStopped: 1, ExitClass: 'killed' });
   });
 });

@@ -153,7 +153,7 @@ export function buildTaskRecord(input: RecordInput): TaskRecord {
   const revision = task.revision;
   const taskDefinition = family ? `${family}:${revision ?? '?'}` : undefined;
   const cluster = clusterName(input.host.cluster ?? task.cluster) ?? clusterOfArn(task.arn);
-  const fields: Fields = { taskArn: task.arn, taskId: task.id, exitClass: cls, exitMeaning: cause.text, cause: cause.category, containerCount: containers.length, findingCount: input.findings.length };
+  const fields: Fields = { taskArn: task.arn, taskId: task.id, exitClass: cls, exitMeaning: cause.text, containerCount: containers.length, findingCount: input.findings.length };
   if (family) fields.family = family;
   if (revision) fields.revision = revision;
   if (taskDefinition) fields.taskDefinition = taskDefinition;
