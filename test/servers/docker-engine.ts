@@ -10,9 +10,15 @@ import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { REPO } from '../helpers/cli.js';
 
-const RECORDED = path.join(REPO, 'fixtures/recorded/tasks');
-const TEMPLATE = JSON.parse(readFileSync(path.join(RECORDED, 'inspect-ecs-batch-2-job-b1c2d3e4f5a6b7c8d901.json'), 'utf8')) as Record<string, unknown>;
-const HEALTH_TEMPLATE = (JSON.parse(readFileSync(path.join(RECORDED, 'inspect-ecs-api-31-api-e1f2a3b4c5d6e7f8a901.json'), 'utf8')) as { Config: { Healthcheck: unknown } }).Config.Healthcheck;
+let templates: { inspect: Record<string, unknown>; healthcheck: unknown } | undefined;
+/** The recorded inspect documents the answers are built from (read once; the benchmark bundles this file elsewhere, so it may say where). */
+function recorded(dir = path.join(REPO, 'fixtures/recorded/tasks')): NonNullable<typeof templates> {
+  templates ??= {
+    inspect: JSON.parse(readFileSync(path.join(dir, 'inspect-ecs-batch-2-job-b1c2d3e4f5a6b7c8d901.json'), 'utf8')) as Record<string, unknown>,
+    healthcheck: (JSON.parse(readFileSync(path.join(dir, 'inspect-ecs-api-31-api-e1f2a3b4c5d6e7f8a901.json'), 'utf8')) as { Config: { Healthcheck: unknown } }).Config.Healthcheck,
+  };
+  return templates;
+}
 /** dockerd keeps this many events for `since` (moby daemon/events: eventsLimit). */
 const EVENTS_KEPT = 256;
 
@@ -68,7 +74,12 @@ export class DockerEngineServer {
   readonly requests: string[] = [];
   private clock = 0;
 
-  constructor(readonly socketPath: string) {}
+  constructor(
+    readonly socketPath: string,
+    recordedDir?: string,
+  ) {
+    recorded(recordedDir);
+  }
 
   async start(mode?: number): Promise<void> {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -182,12 +193,13 @@ export class DockerEngineServer {
   }
 
   inspectDoc(c: FakeContainer): Record<string, unknown> {
-    const doc = structuredClone(TEMPLATE) as Record<string, unknown> & { Config: Record<string, unknown> };
+    const t = recorded();
+    const doc = structuredClone(t.inspect) as Record<string, unknown> & { Config: Record<string, unknown> };
     doc.Id = c.id;
     doc.Created = c.created;
     doc.Name = `/${c.name}`;
     doc.State = structuredClone(c.state);
-    doc.Config = { ...doc.Config, Image: c.image, Labels: c.labels, ...(c.state.Health ? { Healthcheck: HEALTH_TEMPLATE } : {}) };
+    doc.Config = { ...doc.Config, Image: c.image, Labels: c.labels, ...(c.state.Health ? { Healthcheck: t.healthcheck } : {}) };
     return doc;
   }
 
