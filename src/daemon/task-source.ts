@@ -10,7 +10,7 @@
 import { Backoff } from '../base/backoff.js';
 import { Sleeper } from '../base/waiter.js';
 import { DockerEngine, dockerTime, type ContainerSummary, type DockerEvent } from '../docker/engine.js';
-import type { Stream } from '../docker/http.js';
+import { LocalApiError, type Stream } from '../docker/http.js';
 import { ECS_LABELS } from '../ecs-host.js';
 import { errorMessage } from '../errors.js';
 import { AgentIntrospection, stoppedStatus, type AgentTask } from '../tasks/agent.js';
@@ -135,7 +135,8 @@ export class TaskSource implements DaemonSource<TasksState> {
 
   private unavailable(part: 'docker' | 'agent', err: unknown): void {
     const st = part === 'docker' ? this.dockerState : this.agentState;
-    const reason = errorMessage(err);
+    // The endpoint is named by the status line already: the reason alone.
+    const reason = err instanceof LocalApiError ? err.reason : errorMessage(err);
     if (st.ok || st.reason !== reason) {
       this.ctx.log.warn(part === 'docker' ? 'task records: Docker Engine API unavailable; going on without it' : "task records: ECS agent introspection unavailable; going on without it", { error: reason });
     }
@@ -376,7 +377,7 @@ export class TaskSource implements DaemonSource<TasksState> {
         else if (info.State?.Running) c.running = true;
         else {
           c.state = info.State ?? {};
-          c.createdAt ??= dockerTime(info.Created);
+          c.createdAt = dockerTime(info.Created) ?? c.createdAt;
           c.image ??= info.Config?.Image;
         }
       }
