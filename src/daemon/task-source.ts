@@ -8,7 +8,7 @@
 // `status`, and the source goes on with the other, reconnecting with backoff. Nothing here waits on the log
 // sources or makes them wait: requests have deadlines and run one task at a time off the read path.
 import { Backoff } from '../base/backoff.js';
-import { Sleeper } from '../base/waiter.js';
+import { Sleeper, withTimeout } from '../base/waiter.js';
 import { DockerEngine, dockerTime, type ContainerSummary, type DockerEvent } from '../docker/engine.js';
 import { LocalApiError, type Stream } from '../docker/http.js';
 import { ECS_LABELS } from '../ecs-host.js';
@@ -35,6 +35,9 @@ const AGENT_GRACE_MS = 30_000;
 /** Without the agent, no container of the task may have started or ended for this long (dependsOn chains). */
 const QUIET_WITHOUT_AGENT_MS = 5000;
 const RECHECK_MS = 2000;
+/** Docker not answering (restarting, or the source just started): how long a stopped task waits for its state. */
+const DOCKER_GRACE_MS = 30_000;
+const STOP_WAIT_MS = 2000;
 const MAX_RECONCILE_CHECKS = 500;
 const MAX_SIGNALS = 8;
 const EVENT_FILTERS = { type: ['container'], label: [ECS_LABELS.taskArn], event: ['die', 'oom', 'kill', 'health_status'] };
@@ -112,7 +115,8 @@ export class TaskSource implements DaemonSource<TasksState> {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     await Promise.allSettled(this.loops);
-    await this.queue;
+    // A check waiting on a slow API is not worth holding the shutdown for: its task is looked at again next start.
+    await withTimeout(this.queue, STOP_WAIT_MS, undefined);
     this.loops = [];
   }
 
@@ -156,16 +160,22 @@ export class TaskSource implements DaemonSource<TasksState> {
     const docker = this.docker!;
     const backoff = new Backoff({ baseMs: 1000, maxMs: 30_000, jitter: 'equal' });
     while (!this.stopped) {
+      let stream: Stream | undefined;
       try {
         const version = await docker.negotiate();
-        const stream = docker.events(EVENT_FILTERS, this.lastEventSec, {
-          open: () => backoff.reset(),
+        let opened!: () => void;
+        const open = new Promise<void>((resolve) => (opened = resolve));
+        stream = docker.events(EVENT_FILTERS, this.lastEventSec, {
+          open: () => opened(),
           event: (e) => this.onDockerEvent(e),
           bad: (line) => this.ctx.log.debug('task records: not a Docker event', { line }),
         });
         this.stream = stream;
+        const refused = await Promise.race([open.then(() => undefined), stream.ended.then((e) => e ?? new Error('event stream ended'))]);
+        if (refused) throw refused;
+        backoff.reset();
         this.available('docker', `API ${version ?? 'unversioned'}${docker.server ? ` (${docker.server})` : ''}`);
-        // After the stream is open, so that nothing ends between the look and the events that follow it.
+        // Once the stream is open: a container that ends after this look arrives as an event.
         await this.reconcile();
         const err = await stream.ended;
         if (this.stopped) break;
@@ -173,6 +183,8 @@ export class TaskSource implements DaemonSource<TasksState> {
       } catch (err) {
         if (this.stopped) break;
         this.unavailable('docker', err);
+      } finally {
+        stream?.close();
       }
       await this.dockerSleep.sleep(backoff.next());
     }
@@ -398,7 +410,15 @@ export class TaskSource implements DaemonSource<TasksState> {
       if (!complete && created.length > 0) this.schedule(t, QUIET_WITHOUT_AGENT_MS - quietFor);
       if (!agentAnswered && this.agent && !complete) this.pokeAgent();
     }
-    if (complete) await this.finish(t);
+    if (!complete) return;
+    // Docker's state is worth waiting for a while: the containers are still there when it answers again.
+    const unread = created.some((c) => !c.state && !c.gone);
+    const since = t.stoppedSeenAt ?? t.lastDieAt ?? now;
+    if (unread && !this.dockerState.ok && now - since < DOCKER_GRACE_MS) {
+      this.schedule(t, Math.min(RECHECK_MS * 2, DOCKER_GRACE_MS - (now - since)));
+      return;
+    }
+    await this.finish(t);
   }
 
   private async finish(t: TrackedTask): Promise<void> {
