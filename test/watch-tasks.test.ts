@@ -161,6 +161,31 @@ describe('watch: task records', () => {
     expect((await d.exited).code).toBe(0);
   }, 60_000);
 
+  it('SIGHUP applies tasks.*: off, then on, then another agent URL', async () => {
+    const h = await host();
+    writeFileSync(h.config, readFileSync(h.config, 'utf8').replace('tasks:\n', 'tasks:\n  enabled: false\n'));
+    const d = await h.start();
+    const t = runTask(h, 'f0000000000000000000000000000001', 'web', '1', ['web']);
+    await sleep(1000);
+    expect(h.docker.streams).toBe(0);
+    expect(h.agent.requests).toEqual([]);
+    writeFileSync(h.config, readFileSync(h.config, 'utf8').replace('tasks:\n  enabled: false\n', 'tasks:\n'));
+    d.proc.kill('SIGHUP');
+    await waitFor('reload applied', () => /reload: applied.*tasks\.enabled/.test(d.stderr()), 10_000, d);
+    await waitFor('the event stream', () => h.docker.streams === 1, 10_000, d);
+    h.docker.exit(t.containers[0]!.id, { exitCode: 1 });
+    stopped(h, t.agent);
+    await waitRecords(d, h.state, 1);
+    // Another agent: the source reconnects to it.
+    const other = new EcsIntrospectionServer();
+    await other.start();
+    cleanups.push(() => other.stop());
+    writeFileSync(h.config, readFileSync(h.config, 'utf8').replace(h.agent.base, other.base));
+    d.proc.kill('SIGHUP');
+    await waitFor('the other agent asked', () => other.requests.includes('/v1/tasks'), 15_000, d);
+    await d.stop();
+  }, 60_000);
+
   it('a restart between the die and the record loses nothing and repeats nothing', async () => {
     const h = await host();
     let d = await h.start();
