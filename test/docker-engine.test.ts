@@ -60,6 +60,30 @@ describe('Docker Engine API client', () => {
     }
   });
 
+  it('survives garbage in the stream: broken JSON, binary bytes, a line that never ends, documents that are not events', async () => {
+    const sock = path.join(tmp('dk-'), 'docker.sock');
+    const good = readFileSync(path.join(RECORDED, 'events-stream.raw'), 'utf8').split('\r\n').find((l) => l.startsWith('{"status":"die"'))!;
+    const body = ['{"status":"die", broken', '\u0000\u00ff\ufffd\u0001', '[1,2,3]', '{"Action":"die"}', 'x'.repeat(1_100_000), good, ''].join('\n');
+    const server = net.createServer((s) => s.once('data', () => {
+      s.write('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
+      for (let i = 0; i < body.length; i += 65536) {
+        const piece = Buffer.from(body.slice(i, i + 65536));
+        s.write(`${piece.length.toString(16)}\r\n`);
+        s.write(piece);
+        s.write('\r\n');
+      }
+    }));
+    await new Promise<void>((r) => server.listen(sock, r));
+    cleanups.push(() => void server.close());
+    const events: DockerEvent[] = [];
+    const bad: string[] = [];
+    const stream = engine(sock).events({}, undefined, { event: (e) => events.push(e), bad: (l) => bad.push(l) });
+    cleanups.push(() => stream.close());
+    await waitFor('the good event', () => events.length === 1, 5000);
+    expect(events[0]!.Action).toBe('die');
+    expect(bad.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('negotiates the API version: the daemon\'s own, ours when it is newer, /version without the header', async () => {
     const sock = path.join(tmp('dk-'), 'docker.sock');
     const s = new DockerEngineServer(sock);
@@ -134,5 +158,32 @@ describe('Docker Engine API client', () => {
     cleanups.push(() => stream.close());
     await waitFor('replayed events', () => seen.length >= 2, 5000);
     expect(seen).toEqual(['kill', 'die']);
+  });
+});
+
+describe('ECS agent introspection client', () => {
+  it('reads metadata and tasks, answers undefined for a task it does not know, and names what is wrong with a bad answer', async () => {
+    const { AgentIntrospection } = await import('../src/tasks/agent.js');
+    const { EcsIntrospectionServer } = await import('./servers/ecs-introspection.js');
+    const s = new EcsIntrospectionServer();
+    await s.start();
+    cleanups.push(() => s.stop());
+    const arn = 'arn:aws:ecs:eu-west-1:111122223333:task/prod-web/0123456789abcdef0123456789abcdef';
+    s.tasks.push({ Arn: arn, DesiredStatus: 'RUNNING', KnownStatus: 'RUNNING', Family: 'web', Version: '3', Containers: [{ DockerId: 'a'.repeat(64), DockerName: 'ecs-web-3-web-1', Name: 'web' }] });
+    const a = new AgentIntrospection(s.base, 2000);
+    expect(await a.metadata()).toEqual({ cluster: 'prod-web', containerInstanceArn: s.metadata.ContainerInstanceArn, version: s.metadata.Version });
+    expect((await a.tasks()).map((t) => t.Arn)).toEqual([arn]);
+    expect((await a.task(arn))?.Containers?.[0]?.Name).toBe('web');
+    expect(await a.task(arn.replace('0123', 'ffff'))).toBeUndefined();
+    s.down = true;
+    await expect(a.tasks()).rejects.toThrow(/HTTP 503 for \/v1\/tasks/);
+    await s.stop();
+    await expect(a.tasks()).rejects.toThrow(/ECONNREFUSED \(nothing listening\)/);
+
+    const garbage = (await import('node:http')).createServer((_req, res) => res.end('<html>not the agent</html>'));
+    await new Promise<void>((r) => garbage.listen(0, '127.0.0.1', r));
+    cleanups.push(() => void garbage.close());
+    const g = new AgentIntrospection(`http://127.0.0.1:${(garbage.address() as net.AddressInfo).port}`, 2000);
+    await expect(g.tasks()).rejects.toThrow(/answer to \/v1\/tasks is not JSON/);
   });
 });

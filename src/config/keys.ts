@@ -42,7 +42,8 @@ function httpUrlProblem(v: string): string | undefined {
   } catch {
     return `${JSON.stringify(v)} is not a URL`;
   }
-  return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : `expected an http:// URL, got ${JSON.stringify(v)}`;
+  // The agent's API is plain HTTP on the host (facts sheet §6.1): that is all the client speaks.
+  return u.protocol === 'http:' ? undefined : `expected an http:// URL (the agent's API is plain HTTP), got ${JSON.stringify(v)}`;
 }
 
 export const SCHEMA = {

@@ -28,10 +28,14 @@ export interface Answer {
 
 const DEFAULT_MAX_BODY = 8 * 1024 * 1024;
 
+/**
+ * No connection pooling: a connection is cheap on a local socket, and a pooled one that the other side closed
+ * while idle (the agent restarting) would fail the next request with ECONNRESET.
+ */
 function options(ep: Endpoint, path: string, method: string): http.RequestOptions {
-  if ('socketPath' in ep) return { socketPath: ep.socketPath, path, method };
+  if ('socketPath' in ep) return { socketPath: ep.socketPath, path, method, agent: false };
   const u = new URL(path, ep.baseUrl + '/');
-  return { hostname: u.hostname, port: u.port, path: u.pathname + u.search, method, protocol: u.protocol };
+  return { hostname: u.hostname, port: u.port, path: u.pathname + u.search, method, protocol: u.protocol, agent: false };
 }
 
 /** Why a request failed, as an operator reads it: the errno code for socket errors, else the message. */
