@@ -227,3 +227,18 @@ describe('task record in CloudWatch', () => {
     expect(JSON.parse(cut.message)).toMatchObject({ truncated: true, TasksStopped: 1, ExitClass: 'killed' });
   });
 });
+
+describe('tasks.* configuration', () => {
+  it('validates the keys and plans the agent only where it belongs', async () => {
+    const { buildConfig } = await import('../src/config.js');
+    const { planDaemon } = await import('../src/daemon/plan.js');
+    expect(() => buildConfig({ tasks: { introspectionUrl: 'https://127.0.0.1:51678' } }, {}, 'c.yaml')).toThrow(/c\.yaml: tasks\.introspectionUrl: expected an http:\/\/ URL/);
+    expect(() => buildConfig({ tasks: { introspectionUrl: 'not a url' } }, {}, 'c.yaml')).toThrow(/is not a URL/);
+    expect(() => buildConfig({ tasks: { enable: true } }, {}, 'c.yaml')).toThrow(/tasks\.enable: unknown key \(did you mean tasks\.enabled\?\)/);
+    const live = planDaemon(buildConfig({}), { journalAvailable: () => false }).tasks;
+    expect(live).toEqual({ enabled: true, dockerSocket: { path: '/var/run/docker.sock', display: '/var/run/docker.sock' }, introspectionUrl: 'http://127.0.0.1:51678' });
+    const fixture = planDaemon(buildConfig({ root: '/tmp/host' }), { journalAvailable: () => false }).tasks;
+    expect(fixture).toEqual({ enabled: true, dockerSocket: { path: '/tmp/host/var/run/docker.sock', display: '/var/run/docker.sock' }, introspectionUrl: undefined });
+    expect(planDaemon(buildConfig({ root: '/tmp/host', tasks: { introspectionUrl: 'http://127.0.0.1:9/' } }), { journalAvailable: () => false }).tasks.introspectionUrl).toBe('http://127.0.0.1:9');
+  });
+});
