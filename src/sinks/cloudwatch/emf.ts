@@ -27,26 +27,16 @@ function dimensionValue(v: string | undefined): string {
 }
 
 type Directives = EmfMembers['_aws']['CloudWatchMetrics'];
-// The directive is the same for every event of a namespace: build it once (this runs for every shipped event).
+// A directive is the same for every event of a metric and namespace: built once (this runs for every shipped event).
 const directives = new Map<string, Directives>();
 
-function directivesFor(namespace: string): Directives {
-  let d = directives.get(namespace);
+/** One metric by [Cluster, DIMENSION] and by [DIMENSION]. */
+function directivesFor(namespace: string, metric: string, dimension: string): Directives {
+  const key = `${namespace}\u0000${metric}`;
+  let d = directives.get(key);
   if (!d) {
-    d = [{ Namespace: namespace, Dimensions: [[DIMENSION_CLUSTER, DIMENSION_CATEGORY], [DIMENSION_CATEGORY]], Metrics: [{ Name: METRIC_NAME, Unit: 'Count' }] }];
-    directives.set(namespace, d);
-  }
-  return d;
-}
-
-type TaskDirectives = Directives;
-const taskDirectives = new Map<string, TaskDirectives>();
-
-function taskDirectivesFor(namespace: string): TaskDirectives {
-  let d = taskDirectives.get(namespace);
-  if (!d) {
-    d = [{ Namespace: namespace, Dimensions: [[DIMENSION_CLUSTER, DIMENSION_EXIT_CLASS], [DIMENSION_EXIT_CLASS]], Metrics: [{ Name: TASKS_METRIC_NAME, Unit: 'Count' }] }];
-    taskDirectives.set(namespace, d);
+    d = [{ Namespace: namespace, Dimensions: [[DIMENSION_CLUSTER, dimension], [dimension]], Metrics: [{ Name: metric, Unit: 'Count' }] }];
+    directives.set(key, d);
   }
   return d;
 }
@@ -64,7 +54,7 @@ export function taskEmfMembers(p: { namespace: string; timestamp: number; cluste
     Cluster: dimensionValue(p.cluster),
     ExitClass: dimensionValue(p.exitClass),
     TasksStopped: 1,
-    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: taskDirectivesFor(p.namespace) },
+    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: directivesFor(p.namespace, TASKS_METRIC_NAME, DIMENSION_EXIT_CLASS) },
   };
 }
 
@@ -74,6 +64,6 @@ export function emfMembers(p: { namespace: string; timestamp: number; cluster?: 
     Cluster: dimensionValue(p.cluster),
     Category: dimensionValue(p.category),
     Findings: p.count,
-    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: directivesFor(p.namespace) },
+    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: directivesFor(p.namespace, METRIC_NAME, DIMENSION_CATEGORY) },
   };
 }
