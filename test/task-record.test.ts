@@ -242,3 +242,14 @@ describe('tasks.* configuration', () => {
     expect(planDaemon(buildConfig({ root: '/tmp/host', tasks: { introspectionUrl: 'http://127.0.0.1:9/' } }), { journalAvailable: () => false }).tasks.introspectionUrl).toBe('http://127.0.0.1:9');
   });
 });
+
+describe('task source state while idle', () => {
+  it('does not ask for a state-file write just because the clock moved', () => {
+    const book = new TaskBook({ since: 1, recorded: { a: 5 } }, 0);
+    const v = book.version();
+    book.advance(Date.now(), []);
+    expect(book.version()).toBe(v);
+    expect(book.since).toBeGreaterThan(1);
+    expect(book.snapshot().recorded).toEqual({});
+  });
+});

@@ -149,9 +149,13 @@ describe('watch: task records', () => {
     expect(r4).toMatchObject({ category: 'health_check_failure', fields: { exitClass: 'normal', health: 'unhealthy' } });
     expect(r4.containers[0]).toMatchObject({ health: 'unhealthy', healthOutput: 'GET /healthz: connection refused on 127.0.0.1:8080' });
 
-    // Nothing more comes: one record per task.
+    // Nothing more comes: one record per task. And an idle source asks for no state-file writes.
     await sleep(1500);
     expect(records(h.state)).toHaveLength(4);
+    const written = (): string => (JSON.parse(readFileSync(path.join(h.state, 'checkpoints.json'), 'utf8')) as { writtenAt: string }).writtenAt;
+    const w0 = written();
+    await sleep(1500);
+    expect(written()).toBe(w0);
     const st = await runCli(['status', '--state-dir', h.state, '--format', 'json']);
     const status = JSON.parse(st.stdout) as { sources: Array<{ kind: string; committed?: number; notes?: string[] }> };
     const tasks = status.sources.find((s) => s.kind === 'tasks')!;

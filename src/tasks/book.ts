@@ -218,10 +218,11 @@ export class TaskBook {
    */
   advance(now: number, waiting: number[]): void {
     const floor = Math.min(now - SETTLE_MS, ...waiting);
+    // Moving with the clock is not a change worth a write of its own (it would be one every second while
+    // idle): the file takes the new `since` with the next real change, and an older one is only more careful.
     if (floor > this.since) {
       this.since = floor;
       for (const [id, t] of this.recorded) if (t < this.since) this.recorded.delete(id);
-      this.changes++;
     }
     // A state file that would grow without end (an agent that never answers): the oldest go first.
     for (const m of [this.recorded, this.agentOnly]) {
