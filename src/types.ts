@@ -134,12 +134,45 @@ export interface Finding {
   line: string;
 }
 
+/** How a stopped task (or one of its containers) ended, the `ExitClass` dimension of the `TasksStopped` metric. */
+export const EXIT_CLASSES = ['oom', 'killed', 'error', 'normal'] as const;
+export type ExitClass = (typeof EXIT_CLASSES)[number];
+/** Docker's health states (`State.Health.Status`), and `none` for a container without a health check. */
+export type HealthStatus = 'healthy' | 'unhealthy' | 'starting' | 'none';
+
+/** One container of a stopped task, in its record (README "Task records"). */
+export interface TaskContainerRecord {
+  name: Redacted;
+  /** Absent when Docker never created the container (the task stopped before, e.g. on a failed pull). */
+  dockerId?: Redacted;
+  image?: Redacted;
+  /** Absent when the container never ran. */
+  exitCode?: number;
+  /** What the exit means, from the rules (patterns/container-exit.yaml, oom.yaml …): the matching rule's title. */
+  exitMeaning: Redacted;
+  exitClass: ExitClass;
+  /** The rule that gave the meaning. */
+  exitRuleId?: string;
+  oomKilled?: boolean;
+  /** Docker's `State.Error` (a start failure), cut. */
+  error?: Redacted;
+  /** Signals Docker sent it (`kill` events: 15 then 9 is a stop that ran into its timeout). */
+  signals?: number[];
+  health?: HealthStatus;
+  /** The last health-check output, cut. */
+  healthOutput?: Redacted;
+  startedAt?: string;
+  finishedAt?: string;
+  /** The image pull for this container, as the agent logged it (`elapsedMs`). */
+  pullMs?: number;
+}
+
 /** A finding after aggregation: what sinks receive. Schema documented in the README ("Event schema"). */
 export interface TriageEvent {
   schema: 1;
   /** Deterministic: the same occurrence always gets the same id, so at-least-once duplicates are recognisable. */
   id: string;
-  kind: 'finding' | 'check' | 'resolved';
+  kind: 'finding' | 'check' | 'resolved' | 'task_stopped';
   category: Category;
   severity: Severity;
   ruleId: string;
@@ -154,6 +187,10 @@ export interface TriageEvent {
   line?: Redacted;
   hint?: Redacted;
   fields: RedactedFields;
+  /** `task_stopped` only: the task's containers. */
+  containers?: TaskContainerRecord[];
+  /** `task_stopped` only: ids of the events of findings classified for the task or its containers. */
+  findingIds?: string[];
 }
 
 export interface SinkHealth {

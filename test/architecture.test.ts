@@ -10,10 +10,10 @@ const SRC = path.resolve('src');
 
 /** Lowest first. A module may import from its own layer or a lower one. */
 const LAYERS: Array<[name: string, match: RegExp]> = [
-  ['foundation', /^(types|errors|version|env|redact|cloudwatch-limits)\.ts$|^(base|search)\//],
+  ['foundation', /^(types|errors|version|env|redact|cloudwatch-limits|ecs-host)\.ts$|^(base|search)\//],
   ['services', /^(redacted|log|host|systemd-notify)\.ts$/],
   ['configuration', /^config\.ts$|^config\/|^formats\//],
-  ['domain', /^(events|aggregate|pipeline|checkpoints)\.ts$|^(classify|checks|sources|report|aws|explain)\//],
+  ['domain', /^(events|aggregate|pipeline|checkpoints)\.ts$|^(classify|checks|sources|report|aws|explain|docker|tasks)\//],
   ['delivery', /^(sinks|scan|fleet|task|verify)\//],
   ['daemon', /^daemon\//],
   ['commands', /^commands\//],

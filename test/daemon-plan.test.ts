@@ -39,6 +39,9 @@ const CHANGES: Record<string, { value: unknown; base?: Record<string, unknown> }
   'checks.inodeErrorPercent': { value: 95 },
   'checks.maxLogBytes': { value: '2g' },
   'checks.maxLogSharePercent': { value: 25 },
+  'tasks.enabled': { value: false },
+  'tasks.dockerSocket': { value: '/run/other/docker.sock' },
+  'tasks.introspectionUrl': { value: 'http://127.0.0.1:51999' },
   'checkpoints.intervalMs': { value: '5s' },
   'status.intervalMs': { value: '30s' },
   'status.stallAfterMs': { value: '10m' },
@@ -58,7 +61,7 @@ const CHANGES: Record<string, { value: unknown; base?: Record<string, unknown> }
 };
 
 /** The part of the plan a reload replaces (runtime.ts reload()): live keys must land here. */
-const LIVE_PART = ['patternsDir', 'logLevel', 'aggregate', 'checks', 'checkpointsIntervalMs', 'status'] as const;
+const LIVE_PART = ['patternsDir', 'logLevel', 'aggregate', 'checks', 'tasks', 'checkpointsIntervalMs', 'status'] as const;
 
 const plan = (overrides: Record<string, unknown>): DaemonPlan => planDaemon(buildConfig(undefined, overrides), { journalAvailable: () => false });
 const json = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x === undefined ? null : x));

@@ -8,7 +8,7 @@ import { loadQueryPack, parseQueryFile, renderQuery } from '../src/aws/query-pac
 import { encodeEvent } from '../src/sinks/cloudwatch/event.js';
 import { CloudWatchLogsServer, evaluate } from './servers/cloudwatch-logs.js';
 import { runCli } from './helpers/index.js';
-import { TEST_IDENTITY, makeEvent, testEnv } from './servers/cloudwatch-fixtures.js';
+import { TEST_IDENTITY, makeEvent, makeTaskEvent, taskIdOfEvent, testEnv } from './servers/cloudwatch-fixtures.js';
 
 let server: CloudWatchLogsServer;
 const GROUP = '/ecs-triage/events';
@@ -30,6 +30,11 @@ beforeAll(async () => {
     const w = encodeEvent(makeEvent(i, now - 60_000), id, { namespace: 'ECSTriage', emf: true });
     stream.push({ ...w, ingestionTime: now });
   }
+  // Task records from the same hosts: one per exit class in each cluster's share.
+  for (let i = 0; i < 12; i++) {
+    const id = { ...TEST_IDENTITY, cluster: i < 8 ? 'prod-web' : 'batch', instanceId: `i-00000000000000${i % 3}` };
+    stream.push({ ...encodeEvent(makeTaskEvent(i, now - 30_000), id, { namespace: 'ECSTriage', emf: true }), ingestionTime: now });
+  }
   server.groups.set(GROUP, { streams: new Map([['mixed', stream]]) });
 });
 afterAll(async () => {
@@ -37,13 +42,17 @@ afterAll(async () => {
 });
 
 describe('query pack', () => {
-  it('loads six valid queries, each within the Insights limits', async () => {
+  it('loads ten valid queries, each within the Insights limits', async () => {
     const pack = await loadQueryPack();
     expect(pack.map((q) => q.name).sort()).toEqual([
       'disk-and-log-pressure',
+      'failed-deployments',
       'images-not-found',
       'instance-timeline',
+      'oom-killed-tasks',
       'registry-auth-failures',
+      'stopped-tasks-by-exit-code',
+      'task-history',
       'timeouts-by-registry',
       'top-causes-by-cluster',
     ]);
@@ -67,9 +76,32 @@ describe('query pack', () => {
   it('every query runs on shipped events in the stand-in evaluator', async () => {
     const events = server.events(GROUP);
     for (const q of await loadQueryPack()) {
-      const rows = evaluate(renderQuery(q, { instance: 'i-000000000000001' }), events, 10_000);
+      const rows = evaluate(renderQuery(q, { instance: 'i-000000000000001', task: taskIdOfEvent(3) }), events, 10_000);
       if (q.name === 'top-causes-by-cluster' || q.name === 'instance-timeline') expect(rows.length).toBeGreaterThan(0);
     }
+  });
+
+  it('the task-record queries: by exit code, OOM kills, one task\'s history, failed deployments', async () => {
+    const pack = await loadQueryPack();
+    const events = server.events(GROUP);
+    const run = (name: string, opts: { task?: string; cluster?: string } = {}): Array<Record<string, string>> =>
+      evaluate(renderQuery(pack.find((q) => q.name === name)!, opts), events, 10_000).map((r) => Object.fromEntries(r.map((c) => [c.field, c.value])));
+    const byCode = run('stopped-tasks-by-exit-code');
+    expect(byCode.reduce((n, r) => n + Number(r.tasks), 0)).toBe(12);
+    expect(byCode.find((r) => r.cluster === 'prod-web' && r.exitClass === 'oom')).toMatchObject({ exitCode: '137', tasks: '2' });
+    const oom = run('oom-killed-tasks');
+    expect(oom).toHaveLength(3);
+    expect(oom.every((r) => r.exitMeaning === 'Docker reports the container as OOM-killed' && r.taskArn!.includes(':task/prod-web/'))).toBe(true);
+    // The task's record and the finding whose line names it, in time order; an ARN works as well as an id.
+    const history = run('task-history', { task: `arn:aws:ecs:eu-west-1:111122223333:task/prod-web/${taskIdOfEvent(3)}` });
+    expect(history.map((r) => r.kind)).toEqual(['finding', 'task_stopped']);
+    expect(history[1]).toMatchObject({ exitClass: 'normal', exitCode: '143', taskDefinition: 'worker:7' });
+    const failed = run('failed-deployments', { cluster: 'prod-web' });
+    expect(failed.map((r) => `${r.taskDefinition} ${r.category} ${r.tasks}`).sort()).toEqual(['web:7 container_exit 2', 'web:7 oom 2', 'worker:7 container_exit 2']);
+    // Task records are not findings: the top causes leave them out.
+    expect(run('top-causes-by-cluster').reduce((n, r) => n + Number(r.events), 0)).toBe(30);
+    expect(() => run('task-history')).toThrow(/--task/);
+    expect(() => run('task-history', { task: 'x/y"z' })).toThrow(/not a task ARN or id/);
   });
 });
 
@@ -78,18 +110,19 @@ describe('queries install', () => {
     const first = await cli(['queries', 'install', '--endpoint', server.endpoint, '--log-group', GROUP]);
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
-    expect(first.out.match(/^created /gm)).toHaveLength(6);
+    expect(first.out.match(/^created /gm)).toHaveLength(10);
     const defs = [...server.queryDefinitions.values()];
-    expect(defs).toHaveLength(6);
+    expect(defs).toHaveLength(10);
     for (const d of defs) {
       expect(d.name.startsWith('ecs-triage/')).toBe(true);
       expect(d.logGroupNames).toEqual([GROUP]);
     }
     expect(defs.find((d) => d.name === "ecs-triage/One instance's timeline")!.queryString).toContain('i-0123456789abcdef0');
+    expect(defs.find((d) => d.name === "ecs-triage/One task's history")!.queryString).toMatch(/# edit the task below\n[^]*like \/0123456789abcdef0123456789abcdef\//);
 
     const second = await cli(['queries', 'install', '--endpoint', server.endpoint, '--log-group', GROUP]);
-    expect(second.out.match(/^updated /gm)).toHaveLength(6);
-    expect(server.queryDefinitions.size).toBe(6);
+    expect(second.out.match(/^updated /gm)).toHaveLength(10);
+    expect(server.queryDefinitions.size).toBe(10);
   });
 
   it('takes the log group and endpoint from the config file the daemon uses', async () => {
@@ -99,13 +132,13 @@ describe('queries install', () => {
     const r = await cli(['queries', 'install', '--config', cfg]);
     await rm(dir, { recursive: true, force: true });
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/6 queries saved for log group \/from-config/);
+    expect(r.out).toMatch(/10 queries saved for log group \/from-config/);
     expect([...server.queryDefinitions.values()].every((d) => d.logGroupNames[0] === '/from-config')).toBe(true);
   });
 
   it('works from the bundle with the endpoint from AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', async () => {
     const { out: stdout } = await cli(['queries', 'install'], { AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: server.endpoint });
-    expect(stdout).toMatch(/6 queries saved for log group \/ecs-triage\/events/);
+    expect(stdout).toMatch(/10 queries saved for log group \/ecs-triage\/events/);
   });
 });
 

@@ -104,6 +104,9 @@ describe('status health', () => {
         return undefined;
       },
       classifyRecord: () => undefined,
+      classifyComposed: () => undefined,
+      onEvent: () => {},
+      onLine: () => {},
       finding: () => {},
       event: () => {},
       room: () => Promise.resolve(),

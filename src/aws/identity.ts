@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Logger } from '../log.js';
 import { readRegularFile } from '../base/regular-file.js';
 import { processEnv } from '../env.js';
+import { INTROSPECTION_DEFAULT_BASE } from '../ecs-host.js';
 
 export interface Identity {
   instanceId?: string;
@@ -20,7 +21,7 @@ export interface Identity {
 }
 
 export const IMDS_DEFAULT_ENDPOINT = 'http://169.254.169.254';
-export const INTROSPECTION_DEFAULT_URL = 'http://127.0.0.1:51678/v1/metadata';
+export const INTROSPECTION_DEFAULT_URL = `${INTROSPECTION_DEFAULT_BASE}/v1/metadata`;
 /** Env override of the introspection URL (tests point it at a local server). */
 export const INTROSPECTION_URL_ENV = 'ECS_TRIAGE_INTROSPECTION_URL';
 

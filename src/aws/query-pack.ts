@@ -1,5 +1,5 @@
-// The Logs Insights query pack: named queries in queries/*.yaml, validated on load, with the two
-// substitutions the commands make (a cluster filter, an instance id). Embedded in the bundle when built
+// The Logs Insights query pack: named queries in queries/*.yaml, validated on load, with the
+// substitutions the commands make (a cluster filter, an instance id, a task id). Embedded in the bundle when built
 // (`__EMBEDDED_QUERIES__`), read from the checkout or the npm package otherwise.
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -13,10 +13,10 @@ declare const __EMBEDDED_QUERIES__: Record<string, string> | undefined;
 
 /** Saved query definitions go into this folder of the Logs Insights console. */
 export const QUERY_FOLDER = 'ecs-triage';
-const PARAMS = ['instance'] as const;
+const PARAMS = ['instance', 'task'] as const;
 type Param = (typeof PARAMS)[number];
 /** What a saved query carries where a parameter goes; the engineer edits it in the console. */
-const SAVED_PLACEHOLDER: Record<Param, string> = { instance: 'i-0123456789abcdef0' };
+const SAVED_PLACEHOLDER: Record<Param, string> = { instance: 'i-0123456789abcdef0', task: '0123456789abcdef0123456789abcdef' };
 const KEYS = new Set(['name', 'title', 'description', 'since', 'params', 'query']);
 
 export interface PackQuery {
@@ -99,12 +99,23 @@ function quoteSafe(what: string, v: string): string {
   return v;
 }
 
+/** A task ARN or id → the id, which goes inside a regex (`/ID/`): only the characters task ids have. */
+function taskIdSafe(v: string): string {
+  const id = v.slice(v.lastIndexOf('/') + 1);
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) throw new UsageError(`task ${JSON.stringify(v)} is not a task ARN or id`);
+  return id;
+}
+
 /** The query as `insights` runs it: parameters filled in, and an optional cluster filter in front. */
-export function renderQuery(q: PackQuery, opts: { cluster?: string; instance?: string }): string {
+export function renderQuery(q: PackQuery, opts: { cluster?: string; instance?: string; task?: string }): string {
   let text = q.query;
   if (q.params.includes('instance')) {
     if (!opts.instance) throw new UsageError(`query ${q.name} needs --instance ID`);
     text = text.replaceAll('{{instance}}', quoteSafe('instance', opts.instance));
+  }
+  if (q.params.includes('task')) {
+    if (!opts.task) throw new UsageError(`query ${q.name} needs --task ARN_OR_ID`);
+    text = text.replaceAll('{{task}}', taskIdSafe(opts.task));
   }
   if (opts.cluster) text = `filter cluster = "${quoteSafe('cluster', opts.cluster)}"\n| ${text}`;
   return text;

@@ -15,6 +15,7 @@ interface InsightsFlags extends AwsOptionValues {
   since?: string;
   cluster?: string;
   instance?: string;
+  task?: string;
   logGroup?: string;
   config?: string;
   format: 'text' | 'json';
@@ -46,6 +47,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
     .option('--since <duration>', 'time range back from now (30m, 1h, 7d; default: the query\'s own)')
     .option('--cluster <name>', 'only events of this ECS cluster')
     .option('--instance <id>', 'instance id, for queries that need one (instance-timeline)')
+    .option('--task <arn>', 'task ARN or id, for queries that need one (task-history)')
     .option('--log-group <name>', `log group to query (default: cloudwatch.logGroup of the config file, else ${keySpec('cloudwatch.logGroup').defaultText})`)
     .option('--config <file>', 'config file to read the cloudwatch settings from (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml if present)')
     .option('--format <format>', 'text (a table) or json; `table` is accepted for text', formatChoice(['text', 'json'] as const), 'text')
@@ -65,7 +67,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
         limit = Number(flags.limit);
         if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1–10000');
       }
-      const queryString = renderQuery(q, { ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.instance ? { instance: flags.instance } : {}) });
+      const queryString = renderQuery(q, { ...(flags.cluster ? { cluster: flags.cluster } : {}), ...(flags.instance ? { instance: flags.instance } : {}), ...(flags.task ? { task: flags.task } : {}) });
 
       const [{ commandLogsClient, logsCommandSettings }, { runInsightsQuery }] = await Promise.all([import('../aws/clients.js'), import('../aws/insights.js')]);
       const target = await logsCommandSettings({ ...flags, ...awsFlags(flags) });

@@ -44,7 +44,9 @@ export function renderStatus(v: StatusView, now = Date.now()): string {
       ago(x.lastEventAt, now),
     ]);
   }
-  out += table(src) + '\n';
+  out += table(src);
+  for (const x of s.sources) for (const n of x.notes ?? []) out += `${x.name}: ${n}\n`;
+  out += '\n';
   const sinks = [['SINK', 'OK', 'DELIVERED', 'FAILED', 'PENDING', 'LAST SUCCESS', 'LAST ERROR']];
   for (const k of s.sinks) sinks.push([k.name, k.ok ? 'yes' : 'NO', String(k.delivered), String(k.failed), String(k.pending), ago(k.lastSuccessAt, now), k.lastError ?? '-']);
   out += table(sinks) + '\n';

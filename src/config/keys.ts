@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { LOG_STREAM_NAME_RE, logGroupNameProblem, metricNamespaceProblem, RETENTION_DAYS } from '../cloudwatch-limits.js';
 import { LOG_SOURCES, type RecordSource } from '../types.js';
+import { DOCKER_SOCKET_DEFAULT, INTROSPECTION_DEFAULT_BASE } from '../ecs-host.js';
 import { bool, duration, filePath, integer, list, listOf, oneOf, percent, records, size, text, time, type Resolved } from './schema.js';
 
 export const SINK_NAMES = ['stdout', 'file', 'cloudwatch'] as const;
@@ -32,6 +33,17 @@ function fileSource(v: unknown): FileSourceConfig | [string | undefined, string]
     return ['source', `unknown source ${JSON.stringify(src)} (allowed: ${LOG_SOURCES.join(', ')}, unknown)`];
   }
   return { path: path.posix.normalize(o.path), source: src as RecordSource };
+}
+
+function httpUrlProblem(v: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return `${JSON.stringify(v)} is not a URL`;
+  }
+  // The agent's API is plain HTTP on the host (facts sheet §6.1): that is all the client speaks.
+  return u.protocol === 'http:' ? undefined : `expected an http:// URL (the agent's API is plain HTTP), got ${JSON.stringify(v)}`;
 }
 
 export const SCHEMA = {
@@ -83,6 +95,11 @@ export const SCHEMA = {
     inodeErrorPercent: percent({ default: 90, flag: '--inode-error-percent', reload: 'live', help: 'Inode use (%) that is an error.' }),
     maxLogBytes: size({ default: GiB, min: KiB, flag: '--max-log-size', reload: 'live', help: "One container's json-file logs (with rotations) above this are `container_log_oversize`." }),
     maxLogSharePercent: percent({ default: 50, flag: '--max-log-share', reload: 'live', help: '…or above this share (%) of the free space left on their filesystem.' }),
+  },
+  tasks: {
+    enabled: bool({ default: true, reload: 'live', help: 'Keep one record per stopped task (`task_stopped` events) from the Docker Engine API and the ECS agent\'s introspection API; without either, `watch` goes on with what is there.' }),
+    dockerSocket: filePath({ default: DOCKER_SOCKET_DEFAULT, reload: 'live', help: "Docker Engine API socket, a host path (under `--root`). Read: the event stream (`die`, `oom`, `kill`, `health_status` of containers with ECS labels) and each stopped container's state." }),
+    introspectionUrl: text({ defaultText: `\`${INTROSPECTION_DEFAULT_BASE}\` on the live root (\`/\`); with another \`--root\`, none unless set`, check: httpUrlProblem, describe: 'an http:// URL', reload: 'live', help: "The ECS agent's introspection API (`/v1/metadata`, `/v1/tasks`): the host's tasks, their containers and known/desired status." }),
   },
   checkpoints: {
     intervalMs: duration({ default: 1000, min: 50, reload: 'live', help: 'Longest time between state-file writes while positions move.' }),

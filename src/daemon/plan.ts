@@ -10,6 +10,7 @@ import { hostPath, makeHost, type Host } from '../host.js';
 import type { LogLevel } from '../log.js';
 import type { RecordSource } from '../types.js';
 import type { SinkPlan } from '../sinks/index.js';
+import { INTROSPECTION_DEFAULT_BASE } from '../ecs-host.js';
 
 export interface FileTarget {
   /** Real path read (under the root). */
@@ -27,6 +28,14 @@ export interface JournalPlan {
   restartMaxMs: number;
 }
 
+export interface TasksPlan {
+  enabled: boolean;
+  /** The Docker Engine API socket: real path (under the root) and as on the host. */
+  dockerSocket: { path: string; display: string };
+  /** Base URL of the agent's introspection API; undefined when it is not asked (another root, none configured). */
+  introspectionUrl: string | undefined;
+}
+
 export interface DaemonPlan {
   host: Host;
   stateDir: string;
@@ -40,6 +49,7 @@ export interface DaemonPlan {
   journal: JournalPlan | undefined;
   aggregate: { windowMs: number; keyFields: readonly string[] };
   checks: { enabled: boolean; intervalMs: number; repeatMs: number; thresholds: Thresholds };
+  tasks: TasksPlan;
   checkpointsIntervalMs: number;
   status: { intervalMs: number; stallAfterMs: number };
   sinks: SinkPlan;
@@ -74,6 +84,12 @@ export function planDaemon(cfg: TriageConfig, opts: { journalAvailable: (host: H
     journal: useJournal ? { command: j.command, units: j.units, kernel: j.kernel, restartMinMs: j.restartMinMs, restartMaxMs: j.restartMaxMs } : undefined,
     aggregate: { windowMs: cfg.aggregate.windowMs, keyFields: cfg.aggregate.keyFields },
     checks: { enabled: cfg.checks.enabled, intervalMs: cfg.checks.intervalMs, repeatMs: cfg.checks.repeatMs, thresholds: thresholdsOf(cfg.checks) },
+    tasks: {
+      enabled: cfg.tasks.enabled,
+      dockerSocket: { path: hostPath(host, cfg.tasks.dockerSocket), display: cfg.tasks.dockerSocket },
+      // Like the CloudWatch identity: a fixture or bundle root is not this host's agent unless one is configured.
+      introspectionUrl: (cfg.tasks.introspectionUrl ?? (host.live ? INTROSPECTION_DEFAULT_BASE : undefined))?.replace(/\/+$/, ''),
+    },
     checkpointsIntervalMs: cfg.checkpoints.intervalMs,
     status: { intervalMs: cfg.status.intervalMs, stallAfterMs: cfg.status.stallAfterMs },
     sinks: {

@@ -11,9 +11,9 @@ import { loadRuleSet } from '../classify/load.js';
 import type { LoadedConfig, TriageConfig } from '../config.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { LineClassifier } from '../pipeline.js';
+import { LineClassifier, type LineContext } from '../pipeline.js';
 import { createSinks } from '../sinks/index.js';
-import type { Sink } from '../types.js';
+import type { RecordSource, Sink, TriageEvent } from '../types.js';
 import { VERSION } from '../version.js';
 import { Checkpointer } from './checkpointer.js';
 import { installSignals, levelled, reloadConfig } from './control.js';
@@ -64,6 +64,8 @@ export class Daemon {
   private unlock: (() => Promise<void>) | undefined;
   private reloading = false;
   private readonly counters = { lines: 0, matched: 0, events: 0 };
+  /** Hands an event to delivery and to the sources that watch events (set up with the sources' context). */
+  private pushEvent: (ev: TriageEvent, tickets: Ticket[]) => void = () => {};
 
   constructor(private readonly opts: DaemonOptions) {
     this.config = opts.loaded.config;
@@ -107,10 +109,7 @@ export class Daemon {
     this.aggregator = new Aggregator<Ticket>({
       windowMs: plan.aggregate.windowMs,
       keyFields: plan.aggregate.keyFields,
-      emit: (ev, tickets) => {
-        this.counters.events++;
-        this.delivery.push(ev, tickets);
-      },
+      emit: (ev, tickets) => this.pushEvent(ev, tickets),
     });
     this.checkpointer = new Checkpointer(store, this.sources, state.createdAt, this.log);
     this.log.info('watch starting', {
@@ -136,27 +135,37 @@ export class Daemon {
   /** What the sources may call: the classifier (swapped on reload), the aggregator, delivery. */
   private context(): SourceContext {
     const since = (): number | undefined => this.plan.start.since;
+    const eventListeners: Array<(ev: TriageEvent) => void> = [];
+    const lineTaps: Array<{ source: RecordSource; literal: string; listener: (text: string, ctx: LineContext) => void }> = [];
+    const push = (ev: TriageEvent, tickets: Ticket[]): void => {
+      this.counters.events++;
+      this.delivery.push(ev, tickets);
+      for (const l of eventListeners) l(ev);
+    };
+    this.pushEvent = push;
     return {
       log: this.log,
       classifyLine: (text, lineCtx) => {
         this.counters.lines++;
         if (text === undefined) return undefined;
+        for (const tap of lineTaps) if (tap.source === lineCtx.source && text.includes(tap.literal)) tap.listener(text, lineCtx);
         const f = this.classifier.line(text, lineCtx, since());
         if (f) this.counters.matched++;
         return f;
       },
       classifyRecord: (rec) => {
         this.counters.lines++;
+        if (rec) for (const tap of lineTaps) if (tap.source === rec.source && rec.text.includes(tap.literal)) tap.listener(rec.text, { source: rec.source });
         const f = rec ? this.classifier.record(rec, since()) : undefined;
         if (f) this.counters.matched++;
         return f;
       },
       finding: (o) => this.aggregator.add(o),
-      event: (ev, ticket) => {
-        this.counters.events++;
-        this.delivery.push(ev, ticket ? [ticket] : []);
-      },
+      event: (ev, ticket) => push(ev, ticket ? [ticket] : []),
       room: () => this.delivery.room(),
+      classifyComposed: (rec) => this.classifier.record(rec),
+      onEvent: (listener) => eventListeners.push(listener),
+      onLine: (source, literal, listener) => lineTaps.push({ source, literal, listener }),
     };
   }
 
@@ -212,7 +221,7 @@ export class Daemon {
         const p = planDaemon(this.config);
         const timersChanged = p.checkpointsIntervalMs !== this.plan.checkpointsIntervalMs || p.status.intervalMs !== this.plan.status.intervalMs;
         // Only the parts that come from live keys: the rest keeps running as it was built.
-        this.plan = { ...this.plan, patternsDir: p.patternsDir, logLevel: p.logLevel, aggregate: p.aggregate, checks: p.checks, checkpointsIntervalMs: p.checkpointsIntervalMs, status: p.status };
+        this.plan = { ...this.plan, patternsDir: p.patternsDir, logLevel: p.logLevel, aggregate: p.aggregate, checks: p.checks, tasks: p.tasks, checkpointsIntervalMs: p.checkpointsIntervalMs, status: p.status };
         this.aggregator.reconfigure(this.plan.aggregate.windowMs, this.plan.aggregate.keyFields);
         for (const s of this.sources) await s.reconfigure?.(this.plan);
         if (timersChanged) this.armTimers();

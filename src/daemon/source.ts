@@ -8,7 +8,7 @@
 import type { Logger } from '../log.js';
 import type { LineContext } from '../pipeline.js';
 import type { Occurrence } from '../aggregate.js';
-import type { Finding, LogRecord, TriageEvent } from '../types.js';
+import type { Finding, LogRecord, RecordSource, TriageEvent } from '../types.js';
 import type { DaemonPlan } from './plan.js';
 import type { Ticket } from './progress.js';
 import type { SourceStatus } from './status-file.js';
@@ -35,6 +35,18 @@ export interface SourceContext {
   event(ev: TriageEvent, ticket?: Ticket): void;
   /** Resolves when delivery has room again: await it between reads so a flood cannot outrun the sinks. */
   room(): Promise<void>;
+  /**
+   * Classifies a text the source composed rather than read (the task records name a container's exit by the
+   * rules that match Docker's state): the current rules, not counted among the lines read.
+   */
+  classifyComposed(rec: LogRecord): Finding | undefined;
+  /** Sees every event handed to delivery, from any source: for a source that joins others' events (task records and their findings). */
+  onEvent(listener: (ev: TriageEvent) => void): void;
+  /**
+   * Sees the raw lines of one program that contain `literal`, as they are read (before classification): for
+   * facts no rule reports (the agent's image pull timings). One substring test per line of that program.
+   */
+  onLine(source: RecordSource, literal: string, listener: (text: string, ctx: LineContext) => void): void;
 }
 
 /** Where a source begins when it has no saved position of its own. */

@@ -32,6 +32,8 @@ export interface SourceStatus {
   stalledSince?: string;
   /** Host checks: problems being tracked. */
   active?: number;
+  /** What the source wants the operator to know that is not a failure (a part it reads is unavailable). */
+  notes?: string[];
 }
 
 export interface DaemonStatus {

@@ -98,8 +98,8 @@ export function defaultConfig(dir: string, extra = ''): string {
   return file;
 }
 
-export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}): Daemon {
-  const proc = spawn(process.execPath, [BUNDLE, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startDaemon(args: string[], env: NodeJS.ProcessEnv = {}, as: { uid?: number; gid?: number } = {}): Daemon {
+  const proc = spawn(process.execPath, [BUNDLE, 'watch', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
   running.add(proc);
   proc.on('exit', () => running.delete(proc));
   let err = '';

@@ -70,3 +70,39 @@ export function makeEvent(i: number, time: number = Date.now(), extraLine = ''):
     fields: redactedFields({ image, registry: image.split('/')[0]!, tag: image.split(':').at(-1)!, container: 'app', httpStatus: 404 }),
   };
 }
+
+const EXITS = [
+  { exitCode: 137, exitClass: 'oom', oomKilled: true, category: 'oom', ruleId: 'container-oomkilled', meaning: 'Docker reports the container as OOM-killed' },
+  { exitCode: 1, exitClass: 'error', oomKilled: false, category: 'container_exit', ruleId: 'container-exit-application-error', meaning: 'The application exited with an error (exit code 1 or 255)' },
+  { exitCode: 137, exitClass: 'killed', oomKilled: false, category: 'container_exit', ruleId: 'container-exit-137-killed', meaning: 'The container was killed with SIGKILL (exit code 137) - without an OOM kill, after not stopping in time' },
+  { exitCode: 143, exitClass: 'normal', oomKilled: false, category: 'container_exit', ruleId: 'container-exit-143-sigterm', meaning: 'The container exited on SIGTERM (exit code 143) - a normal stop' },
+] as const;
+
+/** The task id makeEvent(i) names in its line. */
+export const taskIdOfEvent = (i: number): string => (i * 7919).toString(16).padStart(32, '0');
+
+/** A task record as the daemon's task source makes it; `i` picks the task (the one makeEvent(i) names) and how it ended. */
+export function makeTaskEvent(i: number, time: number = Date.now()): TriageEvent {
+  const x = EXITS[i % EXITS.length]!;
+  const id = taskIdOfEvent(i);
+  const arn = `arn:aws:ecs:eu-west-1:111122223333:task/prod-web/${id}`;
+  const family = i % 2 === 0 ? 'web' : 'worker';
+  const iso = new Date(time).toISOString();
+  return {
+    schema: 1,
+    id: `task-${String(i).padStart(8, '0')}`,
+    kind: 'task_stopped',
+    category: x.category,
+    severity: x.exitClass === 'normal' ? 'info' : 'error',
+    ruleId: x.ruleId,
+    title: redacted(`Task ${family}:7 stopped: ${x.meaning}`),
+    count: 1,
+    firstSeen: new Date(time - 3_600_000).toISOString(),
+    lastSeen: iso,
+    source: 'task',
+    message: redacted(`Task ${id} (${family}:7) stopped: container app exited ${x.exitCode}; ${x.meaning}`),
+    fields: redactedFields({ taskArn: arn, taskId: id, family, revision: '7', taskDefinition: `${family}:7`, cluster: 'prod-web', exitClass: x.exitClass, exitCode: x.exitCode, exitMeaning: x.meaning, stoppedContainer: 'app', oomKilled: x.oomKilled, stoppedAt: iso, containerCount: 1, findingCount: 1 }),
+    containers: [{ name: redacted('app'), dockerId: redacted('0'.repeat(63) + String(i % 10)), exitCode: x.exitCode, exitMeaning: redacted(x.meaning), exitClass: x.exitClass, exitRuleId: x.ruleId, oomKilled: x.oomKilled, finishedAt: iso }],
+    findingIds: [`evt-${String(i).padStart(8, '0')}`],
+  };
+}

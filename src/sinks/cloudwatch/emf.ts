@@ -1,10 +1,13 @@
 // CloudWatch Embedded Metric Format metadata (facts sheet §2): CloudWatch turns each shipped event into a
-// `Findings` data point, by [Cluster, Category] and by [Category], without any PutMetricData call.
+// data point without any PutMetricData call — a finding or check into `Findings`, by [Cluster, Category] and
+// by [Category]; a task record into `TasksStopped`, by [Cluster, ExitClass] and by [ExitClass].
 import { EMF_MAX_DIMENSION_VALUE_CHARS } from '../../cloudwatch-limits.js';
 
 export const METRIC_NAME = 'Findings';
 export const DIMENSION_CLUSTER = 'Cluster';
 export const DIMENSION_CATEGORY = 'Category';
+export const TASKS_METRIC_NAME = 'TasksStopped';
+export const DIMENSION_EXIT_CLASS = 'ExitClass';
 /** Dimension values must be non-empty; a host whose cluster is unknown still counts. */
 export const UNKNOWN_CLUSTER = 'unknown';
 
@@ -24,16 +27,35 @@ function dimensionValue(v: string | undefined): string {
 }
 
 type Directives = EmfMembers['_aws']['CloudWatchMetrics'];
-// The directive is the same for every event of a namespace: build it once (this runs for every shipped event).
+// A directive is the same for every event of a metric and namespace: built once (this runs for every shipped event).
 const directives = new Map<string, Directives>();
 
-function directivesFor(namespace: string): Directives {
-  let d = directives.get(namespace);
+/** One metric by [Cluster, DIMENSION] and by [DIMENSION]. */
+function directivesFor(namespace: string, metric: string, dimension: string): Directives {
+  const key = `${namespace}\u0000${metric}`;
+  let d = directives.get(key);
   if (!d) {
-    d = [{ Namespace: namespace, Dimensions: [[DIMENSION_CLUSTER, DIMENSION_CATEGORY], [DIMENSION_CATEGORY]], Metrics: [{ Name: METRIC_NAME, Unit: 'Count' }] }];
-    directives.set(namespace, d);
+    d = [{ Namespace: namespace, Dimensions: [[DIMENSION_CLUSTER, dimension], [dimension]], Metrics: [{ Name: metric, Unit: 'Count' }] }];
+    directives.set(key, d);
   }
   return d;
+}
+
+export interface TaskEmfMembers {
+  Cluster: string;
+  ExitClass: string;
+  TasksStopped: number;
+  _aws: EmfMembers['_aws'];
+}
+
+/** For a task record: one stopped task, by how it ended (oom, killed, error, normal). */
+export function taskEmfMembers(p: { namespace: string; timestamp: number; cluster?: string; exitClass: string }): TaskEmfMembers {
+  return {
+    Cluster: dimensionValue(p.cluster),
+    ExitClass: dimensionValue(p.exitClass),
+    TasksStopped: 1,
+    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: directivesFor(p.namespace, TASKS_METRIC_NAME, DIMENSION_EXIT_CLASS) },
+  };
 }
 
 /** The top-level members to merge into an event so that it is a valid EMF document. */
@@ -42,6 +64,6 @@ export function emfMembers(p: { namespace: string; timestamp: number; cluster?: 
     Cluster: dimensionValue(p.cluster),
     Category: dimensionValue(p.category),
     Findings: p.count,
-    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: directivesFor(p.namespace) },
+    _aws: { Timestamp: p.timestamp, CloudWatchMetrics: directivesFor(p.namespace, METRIC_NAME, DIMENSION_CATEGORY) },
   };
 }

@@ -3,7 +3,7 @@
 // kept under the per-event size limit. The event's text arrives redacted (its type says so).
 import type { TriageEvent } from '../../types.js';
 import type { Identity } from '../../aws/identity.js';
-import { emfMembers } from './emf.js';
+import { emfMembers, taskEmfMembers } from './emf.js';
 import { MAX_MESSAGE_BYTES } from '../../cloudwatch-limits.js';
 
 export interface WireEvent {
@@ -25,6 +25,7 @@ const RESERVED = new Set([
   'schema', 'id', 'kind', 'category', 'severity', 'ruleId', 'title', 'count', 'firstSeen', 'lastSeen',
   'instanceId', 'cluster', 'containerInstanceArn', 'region', 'az', 'instanceType', 'hostname',
   'source', 'file', 'message', 'hint', 'line', 'truncated', 'Cluster', 'Category', 'Findings', '_aws',
+  'containers', 'findingIds', 'ExitClass', 'TasksStopped',
 ]);
 /** Classifier field names renamed in the schema. */
 const RENAMED: Record<string, string> = { container: 'containerName' };
@@ -67,9 +68,22 @@ function build(ev: TriageEvent, id: Identity, ts: number, opts: EncodeOptions, c
   o.message = text(ev.message);
   o.hint = text(ev.hint);
   o.line = text(ev.line);
+  // A task record's containers stay an array (Insights flattens it: containers.0.exitCode); cut, they go
+  // before the fields do.
+  if (ev.containers) {
+    if (cut === undefined) o.containers = ev.containers;
+    else if (cut > 0) o.containers = ev.containers.map((c) => ({ ...c, exitMeaning: text(c.exitMeaning), healthOutput: text(c.healthOutput), error: text(c.error) }));
+    else o.containers = ev.containers.map((c) => ({ name: c.name.slice(0, 255), exitCode: c.exitCode, exitClass: c.exitClass, oomKilled: c.oomKilled }));
+  }
+  if (ev.findingIds) o.findingIds = cut === 0 ? ev.findingIds.slice(0, 100) : ev.findingIds;
   if (cut !== undefined) o.truncated = true;
-  // Resolved events say a problem went away: they must not add to the Findings metric.
-  if (opts.emf && ev.kind !== 'resolved') {
+  if (opts.emf && ev.kind === 'task_stopped') {
+    // Not a finding: counted by how the task ended, in its own metric.
+    const exitClass = typeof ev.fields.exitClass === 'string' ? ev.fields.exitClass : 'error';
+    const cluster = id.cluster ?? (typeof ev.fields.cluster === 'string' ? ev.fields.cluster : undefined);
+    Object.assign(o, taskEmfMembers({ namespace: opts.namespace, timestamp: ts, ...(cluster ? { cluster } : {}), exitClass }));
+  } else if (opts.emf && ev.kind !== 'resolved') {
+    // Resolved events say a problem went away: they must not add to the Findings metric.
     Object.assign(o, emfMembers({ namespace: opts.namespace, timestamp: ts, cluster: id.cluster, category: ev.category, count: ev.count }));
   }
   return o;
