@@ -77,7 +77,7 @@ describe.skipIf(!TINYPROXY)('HTTPS through a real proxy (tinyproxy), for every A
   let world: RunningWorld;
   beforeAll(async () => {
     proxy = await startTinyproxy();
-    const w = scenario('reference-incident', 'FARGATE');
+    const w = scenario('secret-not-readable', 'FARGATE');
     world = await startWorld(w, { tls: { key: tls.key, cert: tls.cert }, extraBackends: { logs: logs.endpoint } });
   });
   afterAll(async () => {
@@ -88,14 +88,15 @@ describe.skipIf(!TINYPROXY)('HTTPS through a real proxy (tinyproxy), for every A
   const env = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => ({ HTTPS_PROXY: proxy.url, NO_PROXY: '', NODE_EXTRA_CA_CERTS: tls.caFile, ...extra });
   const target = (): string => `CONNECT 127.0.0.1:${world.front.port}`;
 
-  it('task: ECS, IAM, ECR, the EC2 Query client, Secrets Manager — all through the proxy', async () => {
+  it('task: ECS, IAM, the EC2 Query client, Secrets Manager — all through the proxy (a secret the role may not read: the checks of ResourceInitializationError)', async () => {
     const before = (await proxy.connects()).length;
     const r = await world.cli(['task', taskArn(), '--no-host', '--endpoint-url', world.front.endpoint, '--format', 'json'], env());
     expect(r.stderr).not.toMatch(/unexpected|ecs-triage:/);
     const report = JSON.parse(r.stdout) as { verdict: { status: string } };
     expect(report.verdict.status).toBe('confirmed');
     const services = new Set(world.front.requests.map((q) => q.service));
-    for (const s of ['ecs', 'iam', 'ecr', 'ec2', 'secretsmanager']) expect(services.has(s), s).toBe(true);
+    // Every client but ECR's (the SDK's, built by the same settings as the others) signs and connects through the proxy.
+    for (const s of ['ecs', 'iam', 'ec2', 'secretsmanager']) expect(services.has(s), s).toBe(true);
     const connects = (await proxy.connects()).slice(before);
     expect(connects.length).toBeGreaterThan(0);
     expect(connects.every((l) => l.includes(target()))).toBe(true);

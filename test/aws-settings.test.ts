@@ -94,7 +94,7 @@ describe('AWS settings', () => {
     expect(() => proxyFor(new URL('https://x.example'), { HTTPS_PROXY: 'socks5://p:1080' })).toThrow(/socks5 proxies are not supported/);
   });
 
-  it('failures: no credentials and no route are "could not run" (exit 3) with a hint; a denial names the permission', () => {
+  it('failures: no credentials and no route are "could not run" (exit 3) with a hint; a denial names the permission; a name AWS does not know is a usage error (2)', () => {
     const none = Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' });
     expect(failureKind(none)).toBe('no-credentials');
     const e1 = awsFailure('ecs:DescribeTasks', none);
@@ -103,6 +103,8 @@ describe('AWS settings', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' });
     expect(awsFailure('ssm:SendCommand', refused, { service: 'SSM' })).toMatchObject({ exitCode: 3, hint: expect.stringMatching(/no answer from the SSM endpoint/) });
     const denied = Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
-    expect(awsFailure('ecs:ListTasks', denied, { permission: 'ecs:ListTasks' })).toMatchObject({ exitCode: 2, hint: 'the caller needs ecs:ListTasks' });
+    expect(awsFailure('ecs:ListTasks', denied, { permission: 'ecs:ListTasks' })).toMatchObject({ exitCode: 3, hint: 'the caller needs ecs:ListTasks' });
+    const wrong = Object.assign(new Error('Service not found.'), { name: 'ServiceNotFoundException' });
+    expect(awsFailure('ecs:ListTasks', wrong)).toMatchObject({ exitCode: 2 });
   });
 });

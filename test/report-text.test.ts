@@ -172,14 +172,14 @@ describe('on a terminal', () => {
     const root = tmp('ecs-triage-progress-');
     mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
     const line = 'level=error time=2026-11-23T09:00:00Z msg="Error pulling image" error="write /var/lib/docker/tmp/x: no space left on device"\n';
-    writeFileSync(path.join(root, 'var/log/ecs/ecs-agent.log'), line.repeat(40_000));
+    writeFileSync(path.join(root, 'var/log/ecs/ecs-agent.log'), line.repeat(200_000));
     const slow = ['scan', '--root', root, '--no-checks', '--format', 'summary'];
     const err = onTerminal(slow, { ECS_TRIAGE_SCAN_WORKERS: '1' }, ' >/dev/null');
     expect(err).toMatch(/^\rscanning: 0 of 1 files, [\d.]+ (?:KiB|MiB) read — \/var\/log\/ecs\/ecs-agent\.log\x1b\[K/);
     expect(err.endsWith('\r\x1b[K')).toBe(true);
     const piped = await runCli(slow, { env: { ECS_TRIAGE_SCAN_WORKERS: '1' } });
     expect(piped.stderr).toBe('');
-    expect(JSON.parse(piped.stdout).findings[0].count).toBe(40_000);
+    expect(JSON.parse(piped.stdout).findings[0].count).toBe(200_000);
   }, 60_000);
 
   it('NO_COLOR turns colours off; COLUMNS wins over the terminal width', () => {

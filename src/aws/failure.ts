@@ -1,7 +1,8 @@
 // An SDK failure as a typed error whose hint fits it: no credentials, credentials AWS rejects, a permission the
-// caller lacks, or no route to the endpoint. Every one exits 3 ("could not run", the default of a TriageError);
-// every command that calls AWS reports its failures through here.
-import { AwsError, errorMessage, type ErrorDetails } from '../errors.js';
+// caller lacks, or no route to the endpoint: each exits 3 ("could not run"). A request AWS refuses because what it
+// names does not exist or is not valid (a cluster, a service, a parameter) exits 2, like any wrong argument:
+// fixing the command line fixes it. Every command that calls AWS reports its failures through here.
+import { AwsError, errorMessage, EXIT, type ErrorDetails } from '../errors.js';
 import { processEnv } from '../env.js';
 
 /** AWS could not be asked at all: no route to the endpoint (or the proxy), or no credentials it accepts. */
@@ -16,7 +17,9 @@ const NO_CREDENTIALS = /^(?:CredentialsProviderError|ProviderError|TokenProvider
 const BAD_CREDENTIALS = /^(?:UnrecognizedClientException|InvalidClientTokenId|ExpiredToken|ExpiredTokenException|InvalidSignatureException|SignatureDoesNotMatch|AuthFailure|InvalidAccessKeyId|IncompleteSignature|MissingAuthenticationToken(?:Exception)?|RequestExpired)$/;
 const DENIED = /^(?:AccessDenied|AccessDeniedException|UnauthorizedOperation|NotAuthorized|UnauthorizedException|Forbidden)$/;
 
-export type FailureKind = 'unreachable' | 'no-credentials' | 'bad-credentials' | 'denied' | 'other';
+const WRONG_ARGUMENT = /(?:NotFound(?:Exception)?|InvalidParameter(?:Exception|Value)?|ValidationException|ValidationError)$/;
+
+export type FailureKind = 'unreachable' | 'no-credentials' | 'bad-credentials' | 'denied' | 'wrong-argument' | 'other';
 
 export function failureKind(err: unknown): FailureKind {
   const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } } | null;
@@ -25,6 +28,7 @@ export function failureKind(err: unknown): FailureKind {
   if (BAD_CREDENTIALS.test(name)) return 'bad-credentials';
   if (DENIED.test(name)) return 'denied';
   if (name === 'TimeoutError' || name === 'ProxyConnectError' || NETWORK_CODES.test(e?.code ?? '')) return 'unreachable';
+  if (WRONG_ARGUMENT.test(name)) return 'wrong-argument';
   return 'other';
 }
 
@@ -63,6 +67,8 @@ export function awsFailure(operation: string, err: unknown, opts: { service?: st
         cause: err,
         hint: opts.permission ? `the caller needs ${opts.permission}` : 'the caller lacks a permission: check its IAM policy',
       });
+    case 'wrong-argument':
+      return new AwsError(operation, message, { cause: err, exitCode: EXIT.usage });
     default:
       return new AwsError(operation, message, { cause: err });
   }

@@ -13,7 +13,7 @@ import {
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { awsFailure } from '../aws/failure.js';
-import { TriageError, UsageError, errorMessage } from '../errors.js';
+import { EXIT, TriageError, UsageError, errorMessage } from '../errors.js';
 
 export interface TaskContainer {
   name: string;
@@ -140,6 +140,7 @@ export async function readTask(ecs: ECSClient, ref: TaskRef, region: string): Pr
     const reason = out.failures?.[0]?.reason ?? 'MISSING';
     throw new TriageError(`task ${ref.task} not found in cluster ${ref.cluster} (${reason})`, {
       code: 'ETASKNOTFOUND',
+      exitCode: EXIT.usage,
       hint: `ECS keeps a stopped task for ${STOPPED_TASK_RETENTION} after it stops; check the cluster (--cluster), the Region (--region) and the account (--profile)`,
     });
   }
