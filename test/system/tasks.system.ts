@@ -3,38 +3,12 @@
 // /var/run/docker.sock; a container with ECS labels and a 16 MiB memory limit allocates past it (the kernel
 // OOM-kills it), another exits 3. Their records, in the file sink, must show OOMKilled and exit code 3. There
 // is no ECS agent in the machine: the records come from Docker alone, and `status` says the agent is missing.
-//
-// The harness is imported at run time: it lives on the system-test branch, and this file was written before
-// that branch was merged (replace `harness()` by static imports of ./harness/machine.js and ./harness/docker.js
-// once it is). `npm run test:system` runs it; it needs the docker rootfs (built on first use, a few minutes).
+// `npm run test:system` runs it; it needs the docker rootfs (built on first use, a few minutes, then cached).
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-
-interface ExecResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-interface MachineLike {
-  boot(): Promise<void>;
-  exec(argv: string[], opts?: { check?: boolean; timeoutMs?: number }): ExecResult;
-  writeFile(p: string, content: string | Buffer, mode?: number): void;
-  readFile(p: string): string;
-  useBootIdIn(unit: string): void;
-  destroy(): Promise<void>;
-}
-interface Harness {
-  Machine: { create(o: { variant: 'docker'; log?: (s: string) => void }): Promise<MachineLike> };
-  waitForDockerd(m: MachineLike): Promise<string>;
-  importBusybox(m: MachineLike): string;
-}
-
-async function harness(): Promise<Harness> {
-  const dir = './harness/';
-  const [machine, docker] = await Promise.all([import(dir + 'machine.js'), import(dir + 'docker.js')]);
-  return { Machine: machine.Machine, waitForDockerd: docker.waitForDockerd, importBusybox: docker.importBusybox } as Harness;
-}
+import { Machine } from './harness/machine.js';
+import { importBusybox, waitForDockerd } from './harness/docker.js';
 
 const BUNDLE = readFileSync('dist/ecs-triage.mjs');
 const UNIT = readFileSync('systemd/ecs-triage.service', 'utf8');
@@ -48,7 +22,7 @@ const OOM_TASK = '0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a01';
 const EXIT3_TASK = '0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b02';
 
 const log = (s: string): void => void process.stderr.write(`[system/tasks] ${s}\n`);
-let m: MachineLike | undefined;
+let m: Machine | undefined;
 afterAll(async () => {
   await m?.destroy();
 });
@@ -61,7 +35,7 @@ interface Rec {
   containers: Array<Record<string, unknown>>;
 }
 
-function records(machine: MachineLike): Rec[] {
+function records(machine: Machine): Rec[] {
   let text = '';
   try {
     text = machine.readFile(`${STATE}/events.jsonl`);
@@ -77,13 +51,12 @@ function records(machine: MachineLike): Rec[] {
 
 describe('task records from a real dockerd', () => {
   it('records an OOM-killed container (OOMKilled) and one that exits 3, once each, as the real unit', async () => {
-    const h = await harness();
     const t0 = Date.now();
-    m = await h.Machine.create({ variant: 'docker', log });
+    m = await Machine.create({ variant: 'docker', log });
     await m.boot();
-    const version = await h.waitForDockerd(m);
+    const version = await waitForDockerd(m);
     log(`dockerd ${version} up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    const image = h.importBusybox(m);
+    const image = importBusybox(m);
 
     m.writeFile('/usr/local/bin/ecs-triage', BUNDLE, 0o755);
     m.writeFile('/etc/ecs-triage/config.yaml', CONFIG);
