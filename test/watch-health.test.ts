@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli as cli, failLine, killDaemons, ready, startDaemon, tmp, until, waitFor, writeConfig, type CliResult } from './helpers/index.js';
+import { agentHost, runCli as cli, failLine, killDaemons, ready, startDaemon, tmp, until, waitFor, writeConfig, type CliResult } from './helpers/index.js';
 import { renderStatus } from '../src/commands/status.js';
 import { FileSources } from '../src/daemon/file-sources.js';
 import { HealthTracker, judge } from '../src/daemon/health.js';
@@ -14,14 +14,7 @@ import { composeStatus } from '../src/daemon/status-file.js';
 const statusUntil = (state: string, ok: (r: CliResult) => boolean): Promise<CliResult> =>
   until('status', () => cli(['status', '--state-dir', state, '--format', 'json']), ok);
 
-function host(): { base: string; root: string; state: string; log: string } {
-  const base = tmp();
-  const root = path.join(base, 'root');
-  mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
-  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
-  writeFileSync(log, '');
-  return { base, root, state: path.join(base, 'state'), log };
-}
+const host = agentHost;
 
 // A test that fails half-way must not leave its daemon running.
 afterEach(killDaemons);
