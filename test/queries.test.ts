@@ -177,7 +177,7 @@ describe('insights', () => {
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/needs --instance/);
     const c = await cli(['insights', 'images-not-found', '--log-group', '/missing', '--endpoint', server.endpoint]);
-    expect(c.code).toBe(3); // AWS refused the call: could not run
+    expect(c.code).toBe(2); // a log group that does not exist: the command line names the wrong thing
     expect(c.err).toMatch(/StartQuery: Log group \/missing does not exist/);
   });
 

@@ -44,7 +44,9 @@ result=$(
   {
     {
       "$bin" scan --since "$since" --format "$format" --fail-on "$fail_on" 3>&- 5>&-
-      echo "scan-exit=$?" >&5
+      # On a line of its own: tee's message, written by another process into the same pipe, may be split
+      # around it (glibc's error() writes in pieces).
+      printf '\nscan-exit=%s\n' "$?" >&5
     } | LC_ALL=C tee "$partial" 2>&1 >&3 3>&- 5>&-
     echo "tee-exit=$?"
   } 5>&1
@@ -52,7 +54,7 @@ result=$(
 exec 3>&-
 rc=$(printf '%s\n' "$result" | sed -n 's/^scan-exit=//p')
 tee_rc=$(printf '%s\n' "$result" | sed -n 's/^tee-exit=//p')
-tee_said=$(printf '%s\n' "$result" | grep -v -e '^scan-exit=' -e '^tee-exit=' | head -c 500)
+tee_said=$(printf '%s\n' "$result" | grep -v -e '^scan-exit=' -e '^tee-exit=' -e '^$' | tr '\n' ' ' | sed 's/ $//' | head -c 500)
 
 if [ "$tee_rc" != 0 ] && { printf '%s' "$tee_said" | grep -q 'standard output' || [ -z "$tee_said" ]; }; then
   echo "ecs-triage scan: the report could not be written out whole: ${tee_said:-tee exited $tee_rc}" >&2
