@@ -39,3 +39,25 @@ describe('fixtures/stopped-tasks', () => {
     expect(d.docs?.length).toBeGreaterThan(0);
   });
 });
+
+describe('explain of describe-tasks: the container name goes through the redaction seam', () => {
+  // ECS allows letters, digits, `_` and `-` in a container name: a GitHub token fits. It reaches the item labels
+  // (`container NAME: reason`), their `container` field and the verdict's `from`, in text and in JSON.
+  const token = 'ghp_Q7wERtyUI9opASdfGHjkL0zxCVbnM2qW';
+  const input = JSON.stringify({
+    tasks: [{
+      taskArn: 'arn:aws:ecs:us-east-1:111122223333:task/prod/0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a',
+      lastStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      containers: [{ name: token, lastStatus: 'STOPPED', exitCode: 1, reason: 'CannotStartContainerError: something odd' }],
+    }],
+    failures: [],
+  });
+  it.each(['text', 'json'])('%s', async (format) => {
+    const r = await runCli(['explain', '--format', format], { input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('ghp_[REDACTED]');
+    expect(r.stdout).not.toContain(token.slice(4));
+  });
+});

@@ -171,8 +171,9 @@ function taskJson(t: TaskExplained): unknown {
     ...(t.lastStatus ? { lastStatus: redacted(t.lastStatus) } : {}),
     ...(t.stopCode ? { stopCode: redacted(t.stopCode) } : {}),
     ...(t.stopCodeMeaning ? { recognised: t.stopCodeMeaning } : {}),
-    verdict: t.verdict ? { ...t.verdict, title: redacted(t.verdict.title) } : null,
-    items: t.items.map((i) => ({ what: i.what, ...(i.container ? { container: i.container } : {}), ...(lineJson(i) as object) })),
+    verdict: t.verdict ? { ...t.verdict, title: redacted(t.verdict.title), from: redacted(t.verdict.from) } : null,
+    // `what` and `container` carry the container's name, which the task definition's author wrote.
+    items: t.items.map((i) => ({ what: redacted(i.what), ...(i.container ? { container: redacted(i.container) } : {}), ...(lineJson(i) as object) })),
   };
 }
 
@@ -186,7 +187,7 @@ function renderTasks(tasks: TaskExplained[], failures: string[]): string {
     head.push(t.verdict ? `  verdict: ${t.verdict.category} — ${redacted(t.verdict.title)} (from ${redacted(t.verdict.from)})` : '  verdict: no rule recognises the cause in this task (each line below says what is known)');
     if (t.items.length === 0) head.push('  The task has no stopped reason and no container exit codes yet; describe it again once it has stopped.');
     out.push(head.join('\n') + '\n');
-    t.items.forEach((i, n) => out.push(`  ${n + 1}. ${i.what}:\n${indent(renderLine(i, t.stopCodeMeaning), '     ')}`));
+    t.items.forEach((i, n) => out.push(`  ${n + 1}. ${redacted(i.what)}:\n${indent(renderLine(i, t.stopCodeMeaning), '     ')}`));
   }
   for (const f of failures) out.push(`Not described by ECS: ${redacted(f)}\n`);
   return out.join('\n');
