@@ -67,6 +67,8 @@ const SECRET_RULES: readonly SecretRule[] = [
     ),
     accept: (secret, g) =>
       g.scheme?.toLowerCase() !== 'aws4-hmac-sha256' &&
+      // A scheme alone is no secret: `Bearer [REDACTED]` (a value already masked) keeps its scheme.
+      !/^(?:basic|bearer|token|jwt|digest|negotiate|ntlm)$/i.test(secret) &&
       // `may require authorization: server message: …` is wording, not a header.
       (g.kq !== undefined || g.vq !== undefined || g.scheme !== undefined || g.gap === '' || (secret.length >= 8 && /\d/.test(secret))),
   },
@@ -79,8 +81,9 @@ const SECRET_RULES: readonly SecretRule[] = [
       'values of keys named password, passwd, passphrase, pwd, secret, *secret_access_key, token (access_token, SessionToken, ' +
       'authorizationToken, identitytoken, registrytoken, X-Amz-Security-Token, X-aws-ec2-metadata-token …), auth (docker ' +
       '`auths`, X-Registry-Auth), api_key, private_key: JSON, logfmt, env, ini, query strings, Go %+v, at any escaping level',
-    // `(?<!:)`: `arn:…:secret:name` is an ARN, not a key.
-    re: new RegExp(String.raw`(?<pre>(?<!:)${SECRET_NAMES}${ASSIGN}\[?)(?:${QUOTED}|(?![{\[]|arn:|\[REDACTED)(?<secret>${BARE}))`, 'gi'),
+    // `(?<!:)`: `arn:…:secret:name` is an ARN, not a key. A value an earlier rule masked is skipped before the
+    // optional `[`, or `KEY=[REDACTED]` would become `KEY=[[REDACTED]`.
+    re: new RegExp(String.raw`(?<pre>(?<!:)${SECRET_NAMES}${ASSIGN}(?!\[REDACTED)\[?)(?:${QUOTED}|(?![{\[]|arn:|\[REDACTED)(?<secret>${BARE}))`, 'gi'),
   },
   {
     what: '`--password VALUE` and `docker login -p VALUE` arguments',

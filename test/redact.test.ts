@@ -200,3 +200,17 @@ describe('redaction of hostile lines', () => {
     expect(cut.endsWith('…')).toBe(true);
   });
 });
+
+describe('a masked value is masked once', () => {
+  // The prose rule masks a 40-character key after `secret access key`; the key-name rule then saw `=[` and
+  // masked `REDACTED]` again: `AWS_SECRET_ACCESS_KEY=[[REDACTED]`. Redacting redacted text changes nothing.
+  it('AWS_SECRET_ACCESS_KEY=… reads KEY=[REDACTED], and redaction is idempotent on every sample', () => {
+    expect(redact(`AWS_SECRET_ACCESS_KEY=${SECRET}`)).toBe('AWS_SECRET_ACCESS_KEY=[REDACTED]');
+    expect(redact(`aws_secret_access_key = ${SECRET} end`)).toBe('aws_secret_access_key = [REDACTED] end');
+    for (const [, line] of SECRETS) {
+      const once = redact(line);
+      expect(once).not.toContain('[[REDACTED');
+      expect(redact(once), line).toBe(once);
+    }
+  });
+});
