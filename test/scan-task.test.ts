@@ -78,9 +78,20 @@ describe('scan --task', () => {
 
   it('by task ARN, and as text', async () => {
     const r = await runCli(['scan', '--root', OOM_HOST, '--task', `arn:aws:ecs:us-east-1:123456789012:task/prod/${OOM_TASK}`, '--fail-on', 'never']);
-    expect(r.stdout).toMatch(new RegExp(`Timeline of task arn:aws:ecs:us-east-1:123456789012:task/prod/${OOM_TASK} on this host \\(\\d+ lines\\):`));
+    expect(r.stdout).toMatch(new RegExp(`Timeline of task ${OOM_TASK} on this host \\(\\d+ lines\\):\n  arn:aws:ecs:us-east-1:123456789012:task/prod/${OOM_TASK}\n`));
     expect(r.stdout).toMatch(/containers: 2e47009cad2d \(learned from agent log\)/);
-    expect(r.stdout).toMatch(/kernel +\[oom\] Memory cgroup out of memory: Killed process 25750 \(java\)/);
+    expect(r.stdout).toMatch(/kernel +\[oom\] Memory cgroup out of memory: Killed\s+process 25750 \(java\)/);
+  });
+
+  it('the text fits 80 columns (not a terminal) like the rest of the report: log lines wrap under their time', async () => {
+    for (const task of [OOM_TASK, ...OTHER_TASKS]) {
+      const r = await runCli(['scan', '--root', OOM_HOST, '--task', `arn:aws:ecs:us-east-1:123456789012:task/prod/${task}`, '--fail-on', 'never'], { env: { COLUMNS: '' } });
+      const timeline = r.stdout.slice(r.stdout.indexOf('Timeline of task'));
+      // Over 80 only when the line (after its indentation) is one token without spaces.
+      const overlong = timeline.split('\n').filter((l) => [...l].length > 80 && l.trim().includes(' '));
+      expect(overlong).toEqual([]);
+      expect(timeline).toMatch(/\n {2}\S{24} kernel {4} \[oom\] /);
+    }
   });
 
   it('the summary for SSM carries the timeline within its budget', async () => {

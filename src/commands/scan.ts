@@ -85,5 +85,5 @@ async function render(report: ScanReport, format: ScanFlags['format'], term: Ter
     checksText = renderChecksText(report.checks, { width: term.width, findings: false });
   }
   const text = renderText(report, { width: term.width, colour: term.colour, ...(checksText === undefined ? {} : { checksText }) });
-  return timeline && report.task ? `${text}\n${timeline.renderTimelineText(report.task)}` : text;
+  return timeline && report.task ? `${text}\n${timeline.renderTimelineText(report.task, term.width)}` : text;
 }
