@@ -1,12 +1,13 @@
 // `ecs-triage fleet scan`: run the scan on many container instances through SSM Run Command and show one table.
 // The SDK and the fleet code are imported inside the action: other commands must not pay for them at start-up.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink } from './command.js';
 import { UsageError } from '../errors.js';
 import { SEVERITIES } from '../types.js';
 import { formatChoice, parseFailOn, parseIntervalOption, parseTimeoutOption, type FailOn } from './options.js';
 import { createLogger } from '../log.js';
+import { remoteSince } from '../fleet/remote.js';
 
 const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
@@ -36,13 +37,14 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
     .option('--instance-ids <ids>', 'EC2 instance ids, comma-separated (repeatable)', collect)
     .option('--targets <key=values>', 'SSM target, e.g. tag:Env=prod (repeatable, at most 5)', collect)
     .option('--document <name>', 'SSM document to run: AWS-RunShellScript or your copy of ssm/ecs-triage-Scan.json', 'AWS-RunShellScript')
-    .option('--since <duration>', 'look back this far on each instance (30m, 2h, 1d)', '2h')
+    .option('--since <when>', 'look back this far on each instance: a duration (30m, 2h, 1d, 1w) or a timestamp', '2h')
     .option('--max-concurrency <n|%>', 'instances running the scan at once', '10')
     .option('--max-errors <n|%>', 'stop sending after this many failed invocations', '100%')
-    .option('--timeout <duration>', 'delivery timeout and execution timeout (10m, 1h; a bare number is seconds)', parseTimeoutOption, 600_000)
+    // The defaults are shown as they are written (`10m`), not as the milliseconds they parse to.
+    .addOption(new Option('--timeout <duration>', 'delivery timeout and execution timeout (10m, 1h; a bare number is seconds)').argParser(parseTimeoutOption).default(600_000, '10m'))
     .option('--format <format>', 'text or json', formatChoice(['text', 'json'] as const), 'text')
     .option('--fail-on <severity>', `exit 1 when an instance has findings at or above this: ${SEVERITIES.join(', ')}, never`, parseFailOn, 'error' as FailOn)
-    .option('--poll-interval <interval>', 'wait between status polls (500ms, 2s; at least 10ms)', parseIntervalOption, 2000);
+    .addOption(new Option('--poll-interval <interval>', 'wait between status polls (500ms, 2s; at least 10ms)').argParser(parseIntervalOption).default(2000, '2s'));
   addAwsOptions(scan, 'SSM and ECS').action(async (opts: FleetScanOptions) => {
       const { parseTargetSpec } = await import('../fleet/targets.js');
       const target = parseTargetSpec({
@@ -55,6 +57,8 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
       const timeout = Math.round(opts.timeout / 1000);
       if (timeout < 5 || timeout > 172_800) throw new UsageError('--timeout: between 5s and 48h (SSM accepts 5 to 172800 seconds)');
       if (opts.pollInterval < 10) throw new UsageError('--poll-interval: at least 10ms');
+      const since = remoteSince(opts.since);
+      if (since === undefined) throw new UsageError(`--since: expected a duration (30m, 2h, 1d, 1w) or a past timestamp, got "${opts.since}"`);
       const [{ resolveAwsContext }, { createFleetClients }, { runFleetScan }, { renderFleetText }, { atOrAbove }] = await Promise.all([
         import('../aws/settings.js'),
         import('../aws/ssm-client.js'),
@@ -70,7 +74,7 @@ export function registerFleet(program: Command, io: CommandIO, exit: ExitCodeSin
           {
             target,
             document: opts.document,
-            since: opts.since,
+            since,
             maxConcurrency: opts.maxConcurrency,
             maxErrors: opts.maxErrors,
             timeoutSeconds: timeout,

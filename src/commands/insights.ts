@@ -1,7 +1,7 @@
 // `ecs-triage insights NAME`: runs one query of the pack with Logs Insights (StartQuery, then
 // GetQueryResults until the query is finished) and prints a table or JSON.
 // The SDK is imported inside the action: start-up time matters for every other command.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadQueryPack, renderQuery } from '../aws/query-pack.js';
@@ -52,7 +52,7 @@ export const registerInsights: RegisterCommand = (program: Command, io: CommandI
     .option('--config <file>', 'config file to read the cloudwatch settings from (default: $ECS_TRIAGE_CONFIG, then /etc/ecs-triage/config.yaml if present)')
     .option('--format <format>', 'text (a table) or json; `table` is accepted for text', formatChoice(['text', 'json'] as const), 'text')
     .option('--limit <n>', 'most rows to return (1–10000)')
-    .option('--timeout <duration>', 'give up (and stop the query) after this long (a bare number is seconds)', parseTimeoutOption, 600_000)
+    .addOption(new Option('--timeout <duration>', 'give up (and stop the query) after this long (a bare number is seconds)').argParser(parseTimeoutOption).default(600_000, '10m'))
     .option('--dir <dir>', 'read the pack from this directory instead of the built-in one');
   addAwsOptions(cmd, 'CloudWatch Logs').action(async (name: string, flags: InsightsFlags) => {
       const pack = await loadQueryPack(flags.dir);

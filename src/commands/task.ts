@@ -8,7 +8,8 @@ import { createLogger } from '../log.js';
 import type { Severity } from '../types.js';
 import { addAwsOptions, awsFlags, type AwsOptionValues } from './aws-options.js';
 import { EXIT, type RegisterCommand } from './command.js';
-import { choice, failsOn, parseFailOn, type FailOn } from './options.js';
+import { remoteSince } from '../fleet/remote.js';
+import { choice, failsOn, parseFailOn, parseTimeoutOption, type FailOn } from './options.js';
 
 interface TaskFlags extends AwsOptionValues {
   cluster?: string;
@@ -41,6 +42,13 @@ function interval(text: string): number {
   return n;
 }
 
+/** `--host-timeout`: a duration like every `--timeout` (a bare number is seconds), in seconds for SSM (5 s to 48 h). */
+function hostTimeout(text: string): number {
+  const seconds = Math.round(parseTimeoutOption(text) / 1000);
+  if (seconds < 5 || seconds > 172_800) throw new InvalidArgumentError('expected a duration between 5s and 48h (SSM accepts 5 to 172800 seconds)');
+  return seconds;
+}
+
 export const registerTask: RegisterCommand = (program: Command, io, exit) => {
   const cmd = program
     .command('task')
@@ -52,14 +60,15 @@ export const registerTask: RegisterCommand = (program: Command, io, exit) => {
     .option('--format <format>', 'text or json (schema ecs-triage/task-report v1)', choice(['text', 'json'] as const), 'text')
     .option('--no-verify', 'skip the AWS checks (IAM simulation, ECR, VPC path, secrets)')
     .option('--no-host', 'do not run the scan on the task\'s container instance through SSM')
-    .option('--since <duration>', 'host scan window (default: from 10 minutes before the task was created)')
+    .option('--since <when>', 'host scan window: a duration (90m, 2h, 1w) or a timestamp (default: from 10 minutes before the task was created)')
     .option('--fail-on <severity>', 'exit 1 when a cause is at or above: info, warn, error, critical, never (a failed check counts as error)', parseFailOn, 'error' as FailOn)
     .option('--patterns <dir>', 'use the rules in this directory instead of the shipped ones')
-    .option('--host-timeout <seconds>', 'execution timeout of the host scan', positiveInt(172_800), 120);
+    .addOption(new Option('--host-timeout <duration>', 'execution timeout of the host scan (90s, 5m; a bare number is seconds)').argParser(hostTimeout).default(120, '2m'));
   cmd.addOption(new Option('--poll-interval <interval>', 'wait between SSM status polls').default('2s').hideHelp());
   addAwsOptions(cmd, 'AWS').action(async (task: string | undefined, flags: TaskFlags) => {
     if ((task === undefined) === (flags.service === undefined)) throw new UsageError('give a task ARN or id, or --service NAME (not both)', { hint: 'ecs-triage task arn:aws:ecs:REGION:ACCOUNT:task/CLUSTER/ID, or ecs-triage task --service NAME --cluster CLUSTER' });
-    if (flags.since !== undefined && !/^[0-9]{1,6}[smhd]$/.test(flags.since)) throw new UsageError(`--since: expected a duration such as 90m or 2h, got "${flags.since}"`);
+    const since = flags.since === undefined ? undefined : remoteSince(flags.since);
+    if (flags.since !== undefined && since === undefined) throw new UsageError(`--since: expected a duration (90m, 2h, 1w) or a past timestamp, got "${flags.since}"`);
     const pollIntervalMs = interval(flags.pollInterval);
     const arnRegion = task ? TASK_ARN_REGION.exec(task)?.[1] : undefined;
     if (arnRegion && flags.region && flags.region !== arnRegion) throw new UsageError(`--region ${flags.region} does not match the task ARN's Region (${arnRegion})`);
@@ -79,7 +88,7 @@ export const registerTask: RegisterCommand = (program: Command, io, exit) => {
       last: flags.last,
       verify: flags.verify,
       host: flags.host,
-      ...(flags.since ? { since: flags.since } : {}),
+      ...(since ? { since } : {}),
       hostTimeoutSeconds: flags.hostTimeout,
       pollIntervalMs,
     });

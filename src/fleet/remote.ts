@@ -1,5 +1,6 @@
 // What runs on each instance: our Scan document with its parameters, or the same scan through AWS-RunShellScript
 // (always present in every account, so `fleet scan` works before the Scan document is created).
+import { parseTime } from '../base/grammar.js';
 import { UsageError } from '../errors.js';
 
 export const RUN_SHELL_SCRIPT = 'AWS-RunShellScript';
@@ -8,6 +9,27 @@ export const SCAN_DOCUMENT = 'ecs-triage-Scan';
 /** Same pattern as the Scan document's `Since` parameter. */
 export const SINCE_PATTERN = /^[0-9]{1,6}[smhd]$/;
 const DOCUMENT_NAME = /^[a-zA-Z0-9_\-.:/]{3,128}$/;
+
+const UNITS = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const;
+const MAX_COUNT = 999_999;
+
+/**
+ * A `--since` of the one grammar (any duration: `1w`, `1h30m`; or a timestamp) in the form the instance's side
+ * accepts (SINCE_PATTERN: the Scan document's `Since`): exact when it can be (`1w` → `7d`), else rounded up to
+ * the minute, so the window is never shorter than asked. Undefined for what is not a time in the past.
+ */
+export function remoteSince(value: string, now = Date.now()): string | undefined {
+  if (SINCE_PATTERN.test(value)) return value;
+  const at = parseTime(value, now);
+  if (at === undefined || at > now) return undefined;
+  const ms = Math.max(1000, now - at);
+  for (const [unit, size] of UNITS) if (ms % size === 0 && ms / size <= MAX_COUNT) return `${ms / size}${unit}`;
+  for (const [unit, size] of [...UNITS].reverse().slice(1)) {
+    const n = Math.ceil(ms / size);
+    if (n <= MAX_COUNT) return `${n}${unit}`;
+  }
+  return undefined;
+}
 
 export interface RemoteScan {
   document: string;

@@ -3,7 +3,7 @@
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { followCommand } from '../fleet/poll.js';
 import { interpretOutcome } from '../fleet/outcome.js';
-import { RUN_SHELL_SCRIPT, SINCE_PATTERN, runShellScriptCommands } from '../fleet/remote.js';
+import { RUN_SHELL_SCRIPT, SINCE_PATTERN, remoteSince, runShellScriptCommands } from '../fleet/remote.js';
 import { checkManaged, sendToInstances } from '../fleet/send.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -50,7 +50,8 @@ export function noHost(rec: TaskRecord, skipped: boolean): HostJoin | undefined 
 
 export async function joinHost(ssm: SSMClient, rec: TaskRecord, opts: JoinOptions, log: Logger): Promise<HostJoin> {
   const instanceId = rec.ec2InstanceId!;
-  const since = opts.since ?? windowFor(rec, opts.now);
+  // A task that ran for years has a window over 999999m: said in days instead.
+  const since = remoteSince(opts.since ?? windowFor(rec, opts.now), opts.now) ?? opts.since ?? '';
   if (!SINCE_PATTERN.test(since)) return { joined: false, instanceId, reason: `the window ${since} is not a duration SSM scripts accept` };
   const base = { instanceId, since };
   try {
