@@ -1,9 +1,11 @@
 // A small status file in the state directory, rewritten every few seconds by the daemon and read by
 // `ecs-triage status`, so a stalled or dead daemon is visible without asking it anything. The mapping from
 // the daemon's parts to the file's schema is here too (composeStatus), next to the schema it fills.
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../base/atomic-write.js';
+import { readRegularFile } from '../base/regular-file.js';
+import { fsReason, TriageError } from '../errors.js';
 import type { SinkHealth } from '../types.js';
 
 export const STATUS_FILE = 'status.json';
@@ -128,10 +130,25 @@ export async function writeStatus(dir: string, status: DaemonStatus): Promise<vo
   await writeFileAtomic(path.join(dir, STATUS_FILE), JSON.stringify(status, null, 1) + '\n', { mode: 0o644, durable: false, mkdir: true });
 }
 
+/**
+ * The status file, or undefined when there is none (the daemon never ran with this state directory). One that
+ * cannot be read (no permission: the unit's state directory is root's, mode 0700; a FIFO) or parsed is an error
+ * that says so: "no status file" would send the operator looking for a daemon that may well be running.
+ */
 export async function readStatus(dir: string): Promise<DaemonStatus | undefined> {
+  const file = path.join(dir, STATUS_FILE);
+  let text: string;
   try {
-    return JSON.parse(await readFile(path.join(dir, STATUS_FILE), 'utf8')) as DaemonStatus;
+    text = await readRegularFile(file, { maxBytes: 64 * 1024 * 1024, what: 'a status file' });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    const hint = code === 'EACCES' || code === 'EPERM' ? 'the state directory is the daemon\'s (root\'s): sudo ecs-triage status' : undefined;
+    throw new TriageError(`${file}: cannot read the status file (${fsReason(err)})`, { cause: err, ...(hint ? { hint } : {}) });
+  }
+  try {
+    return JSON.parse(text) as DaemonStatus;
   } catch {
-    return undefined;
+    throw new TriageError(`${file}: not a status file written by ecs-triage watch (not valid JSON)`);
   }
 }
