@@ -61,3 +61,26 @@ describe('explain of describe-tasks: the container name goes through the redacti
     expect(r.stdout).not.toContain(token.slice(4));
   });
 });
+
+describe('explain of describe-tasks that describes no task', () => {
+  // ECS forgets a stopped task after about an hour: describe-tasks then answers MISSING, or nothing at all.
+  // Both were answered as a line no rule knows, with the advice to pipe describe-tasks into explain.
+  it('MISSING says why and where the task is still known', async () => {
+    const input = JSON.stringify({ tasks: [], failures: [{ arn: 'arn:aws:ecs:us-east-1:111122223333:task/prod/0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a', reason: 'MISSING' }] });
+    const r = await runCli(['explain'], { input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Not described by ECS: arn:aws:ecs:us-east-1:111122223333:task\/prod\/0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a: MISSING\n {2}ECS keeps a stopped task for about an hour/);
+    expect(r.stdout).toMatch(/ecs-triage scan --task TASK_ID/);
+    expect(r.stdout.split('\n').filter((l) => l.length > 80 && !l.startsWith('Not described'))).toEqual([]);
+  });
+
+  it('no task and no failure: says so, not "paste the whole task"', async () => {
+    const input = '{\n  "tasks": [],\n  "failures": []\n}\n';
+    const text = await runCli(['explain'], { input });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^describe-tasks returned no task and no failure/);
+    expect(text.stdout).not.toMatch(/Not recognised|paste the whole task/);
+    const json = await runCli(['explain', '--format', 'json'], { input });
+    expect(JSON.parse(json.stdout)).toEqual({ tasks: [], failures: [] });
+  });
+});

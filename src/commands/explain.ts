@@ -189,9 +189,16 @@ function renderTasks(tasks: TaskExplained[], failures: string[]): string {
     out.push(head.join('\n') + '\n');
     t.items.forEach((i, n) => out.push(`  ${n + 1}. ${redacted(i.what)}:\n${indent(renderLine(i, t.stopCodeMeaning), '     ')}`));
   }
-  for (const f of failures) out.push(`Not described by ECS: ${redacted(f)}\n`);
+  for (const f of failures) out.push(`Not described by ECS: ${redacted(f)}\n${/: MISSING\b/.test(f) ? MISSING_NOTE : ''}`);
+  if (tasks.length === 0 && failures.length === 0) out.push('describe-tasks returned no task and no failure: there is nothing to explain (were --tasks and --cluster given?).\n');
   return out.join('\n');
 }
+
+/** ECS forgets a stopped task after about an hour; the host and CloudWatch still know it. */
+const MISSING_NOTE =
+  '  ECS keeps a stopped task for about an hour (or --cluster is not the task\'s).\n' +
+  '  Its host still knows it: ecs-triage scan --task TASK_ID (on the instance), or\n' +
+  '  ecs-triage insights task-history --task TASK_ID (the daemon\'s events)\n';
 
 const TRUNCATED_NOTE = `  (the line is over ${MAX_LINE_BYTES / 1024 / 1024} MiB: only its first ${LONG_LINE_HEAD_BYTES / 1024} KiB were explained)`;
 

@@ -55,7 +55,8 @@ export function parseDescribeTasks(text: string): DescribeTasks | undefined {
     if (Array.isArray(doc.failures)) failures = doc.failures;
   } else if (isObject(doc) && (doc.taskArn !== undefined || Array.isArray(doc.containers))) tasks = [doc];
   else return undefined;
-  if (!tasks.every(isObject) || (tasks.length === 0 && failures.length === 0)) return undefined;
+  // `{"tasks": [], "failures": []}` is still describe-tasks' answer (nothing matched); a bare `[]` may be anything.
+  if (!tasks.every(isObject) || (tasks.length === 0 && failures.length === 0 && Array.isArray(doc))) return undefined;
   return {
     tasks: tasks.map((task) => toExplain(task as Json)),
     failures: failures.filter(isObject).map((f) => `${str(f.arn) ?? 'unknown task'}: ${str(f.reason) ?? 'failed'}${str(f.detail) ? ` (${str(f.detail)})` : ''}`),
