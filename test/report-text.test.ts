@@ -91,6 +91,9 @@ describe('text report at 80 columns', () => {
     expect(units("Check: docker inspect C --format '{{.State.OOMKilled}} {{.State.ExitCode}}'; then look")).toContain("docker inspect C --format '{{.State.OOMKilled}} {{.State.ExitCode}}';");
     expect(units('Compare: grep X /etc/ecs/ecs.config and aws ecs list-clusters')).toEqual(['Compare:', 'grep X /etc/ecs/ecs.config', 'and', 'aws ecs list-clusters']);
     expect(units('restart the docker daemon now')).toEqual(['restart', 'the', 'docker', 'daemon', 'now']);
+    // A sentence's full stop ends the command: the prose after it wraps (it made an 82-column line of prose).
+    expect(units('After the fix: systemctl is-active docker. The ECS agent comes back')).toEqual(['After', 'the', 'fix:', 'systemctl is-active docker.', 'The', 'ECS', 'agent', 'comes', 'back']);
+    expect(units("Run grep 'a. B' /etc/ecs/ecs.config now")).toEqual(['Run', "grep 'a. B' /etc/ecs/ecs.config now"]);
   });
 
   it('the example of the README: the index first, times with how long ago, task ARNs as a count and the first few', () => {

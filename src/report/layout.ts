@@ -44,7 +44,8 @@ function quoteAfter(word: string, open: string | undefined): string | undefined 
 
 /**
  * The text as units that are never split: its words, except that a shell command (from a program name to the
- * end of the step, a word ending in `;` `,` or `:`, an `and`/`or`/`then`, or a parenthesis not its own) is one unit.
+ * end of the step, a word ending in `;` `,` or `:`, a sentence's full stop, an `and`/`or`/`then`, or a parenthesis
+ * not its own) is one unit.
  */
 export function units(text: string): string[] {
   const words = text.split(' ').filter((w) => w !== '');
@@ -63,7 +64,9 @@ export function units(text: string): string[] {
         const w = words[j]!;
         if (quote === undefined && (JOINERS.has(w) || (w.startsWith('(') && !w.startsWith('$(')))) break;
         quote = quoteAfter(w, quote);
-        if (quote === undefined && (ends(w) || /[;,:]$/.test(w))) {
+        // A full stop before a capital ends the sentence, and the command with it: `… is-active docker. The agent …`.
+        const sentenceEnd = /\.$/.test(w) && /^[A-Z]/.test(words[j + 1] ?? '');
+        if (quote === undefined && (ends(w) || /[;,:]$/.test(w) || sentenceEnd)) {
           j += 1;
           break;
         }
