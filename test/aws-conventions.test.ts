@@ -218,6 +218,8 @@ describe('profiles, credentials hint, the SDK warning', () => {
     const ship = await world.cli(['scan', '--root', 'fixtures/hosts/ecr-auth-denied', '--ship', '--config', cfg, '--format', 'summary', '--fail-on', 'never'], none);
     expect(ship.stderr).toMatch(/level=error msg="CloudWatch refused our credentials or permissions; events stay spooled" .*hint="no AWS credentials were found/);
     expect(ship.stderr).toMatch(/still spooled/);
+    // The report was printed, the shipping did not happen: could not run (3), not 0.
+    expect(ship.code).toBe(3);
     expect(ship.stderr).not.toMatch(WARNING);
   });
 

@@ -64,13 +64,15 @@ export const registerScan: RegisterCommand = (program: Command, io, exit) => {
         report.task = focus.result(taskMod.hostStateEntries(report.checks, report.generatedAt));
       }
       io.stdout.write(await render(report, flags.format, terminalOf(io.stdout)));
+      let unshipped = false;
       if (flags.ship) {
         const { shipFromCli } = await import('../sinks/cloudwatch/ship.js');
-        await shipFromCli(report, { ...(flags.config ? { configFile: flags.config } : {}), root: flags.root, log, stderr: io.stderr });
+        unshipped = (await shipFromCli(report, { ...(flags.config ? { configFile: flags.config } : {}), root: flags.root, log, stderr: io.stderr })).pending > 0;
       }
-      // Findings are an answer even from a partial scan; a scan that read no agent log and found nothing did not run.
+      // Findings are an answer even from a partial scan; a scan that read no agent log and found nothing did not
+      // run, nor did a --ship whose events CloudWatch did not take (no credentials, denied, unreachable).
       if (report.findings.some((f) => failsOn(f.severity, flags.failOn))) exit.set(EXIT.findings);
-      else exit.set(report.coverage.blind ? EXIT.couldNotRun : EXIT.ok);
+      else exit.set(report.coverage.blind || unshipped ? EXIT.couldNotRun : EXIT.ok);
     });
 };
 
