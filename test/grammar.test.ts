@@ -1,4 +1,7 @@
 // One grammar for every flag and config key: durations, points in time, sizes (src/base/grammar.ts).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatSize, parseDuration, parseSize, parseTime } from '../src/base/grammar.js';
 import { FIXTURE_HOSTS, runCliSync } from './helpers/index.js';
@@ -95,5 +98,25 @@ describe('flags read with the same grammar in every command', () => {
     const utc = runCliSync(['scan', '--root', root, '--since', '2026-11-23T10:00:00Z', '--format', 'json', '--no-checks', '--fail-on', 'never']);
     const counts = (out: string): number[] => (JSON.parse(out) as { findings: Array<{ count: number }> }).findings.map((f) => f.count);
     expect(counts(at.stdout)).toEqual(counts(utc.stdout));
+  });
+
+  it('a --since in the future is a usage error: scan kept no line and said OK, watch would drop every line until then', () => {
+    const root = `${FIXTURE_HOSTS}/container-oom`;
+    const scan = runCliSync(['scan', '--root', root, '--since', '2099-01-01', '--no-checks']);
+    expect(scan.code).toBe(2);
+    expect(scan.stderr).toMatch(/--since.*in the future \(a timestamp without a zone is UTC\)/);
+    expect(scan.stdout).toBe('');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'since-future-'));
+    try {
+      const watch = runCliSync(['watch', '--root', root, '--state-dir', path.join(dir, 'state'), '--since', '2099-01-01T00:00']);
+      expect(watch.code).toBe(2);
+      expect(watch.stderr).toMatch(/--since: "2099-01-01T00:00" is in the future/);
+      writeFileSync(path.join(dir, 'config.yaml'), 'start:\n  since: 2099-01-01\n');
+      const validate = runCliSync(['validate', '--config', path.join(dir, 'config.yaml')]);
+      expect(validate.code).toBe(2);
+      expect(validate.stderr).toMatch(/start\.since: "2099-01-01" is in the future/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

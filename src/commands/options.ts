@@ -18,9 +18,12 @@ export function failsOn(severity: Severity, failOn: FailOn): boolean {
 
 /** `--since`: kept as written (the report shows it); checked here so a bad value is a usage error. */
 export function parseSinceOption(value: string): string {
-  if (parseTime(value) === undefined) {
+  const t = parseTime(value);
+  if (t === undefined) {
     throw new InvalidArgumentError('expected a duration (90s, 30m, 2h, 7d, 1w) or an ISO-8601 timestamp (2026-11-23T09:00:00Z; UTC when no zone is given)');
   }
+  // Nothing is written after a time to come: the scan would read every line, keep none and say OK.
+  if (t > Date.now()) throw new InvalidArgumentError('the time is in the future (a timestamp without a zone is UTC)');
   return value;
 }
 

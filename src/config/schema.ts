@@ -184,7 +184,12 @@ export function size<O extends Opts<number> & { min: number }>(o: O): KeyOf<numb
 export function time<O extends Opts<number>>(o: O): KeyOf<number, O> {
   return key<number, O>(
     'time: a duration ago or an ISO-8601 timestamp (UTC unless a zone is given)',
-    (v) => parseTime(v) ?? new Invalid(`expected a duration ago such as 2h or 1w, or an ISO-8601 time (UTC unless it has a zone), got ${json(v)}`),
+    (v) => {
+      const t = parseTime(v);
+      if (t === undefined) return new Invalid(`expected a duration ago such as 2h or 1w, or an ISO-8601 time (UTC unless it has a zone), got ${json(v)}`);
+      // Lines older than a time to come are every line until then: a typo (or a local time read as UTC) that drops all.
+      return t > Date.now() ? new Invalid(`${json(v)} is in the future (a time without a zone is UTC)`) : t;
+    },
     o,
     (t) => new Date(t).toISOString(),
   );
