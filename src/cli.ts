@@ -43,10 +43,11 @@ export async function main(argv: string[], io: CommandIO = process): Promise<num
     return exit.code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version end with a CommanderError too; they are not failures.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-        return EXIT.ok;
-      }
+      // --help and --version end with a CommanderError too; they are not failures. `commander.help` is also what
+      // a missing command (`ecs-triage`, `ecs-triage fleet`) ends with, the help on stderr: a usage error, or a
+      // script with an empty command variable would read 0 as an all-clear.
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+      if (err.code === 'commander.help') return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
       return EXIT.usage;
     }
     return report(err, io.stderr);

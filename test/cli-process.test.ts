@@ -97,6 +97,11 @@ describe('exit codes', () => {
     ['2: a --root that does not exist', ['scan', '--root', '/nonexistent'], 2],
     ['2: a rule directory that does not exist', ['classify', '--patterns', '/nonexistent'], 2],
     ['3: no ECS agent log under --root', ['scan', '--root', tmp()], 3],
+    // A missing command prints the help on stderr: it is not an answer (`ecs-triage $CMD` with CMD empty).
+    ['2: no command', [], 2],
+    ['2: a command group without its command', ['fleet'], 2],
+    ['0: help asked for', ['help', 'scan'], 0],
+    ['0: --help', ['fleet', '--help'], 0],
   ])('%s', (_what, args, code) => {
     const r = runCliSync(args);
     expect(r.code, r.stderr).toBe(code);
