@@ -83,6 +83,17 @@ describe('flags read with the same grammar in every command', () => {
     expect(fleet('--timeout', '2s').stderr).toMatch(/--timeout: between 5s and 48h/);
   });
 
+  it('a bad --format or --fail-on reads the same in every command (status and check said "Allowed choices are")', () => {
+    for (const cmd of [['scan'], ['check'], ['status'], ['classify'], ['explain'], ['patterns', 'list'], ['queries', 'list'], ['task'], ['fleet', 'scan'], ['insights', 'x']]) {
+      const r = runCliSync([...cmd, '--format', 'xml']);
+      expect(r.code, cmd.join(' ')).toBe(2);
+      expect(r.stderr, cmd.join(' ')).toMatch(/argument 'xml' is invalid\. expected one of: text, json/);
+    }
+    for (const cmd of [['scan'], ['check'], ['task'], ['fleet', 'scan']]) {
+      expect(runCliSync([...cmd, '--fail-on', 'bogus']).stderr, cmd.join(' ')).toMatch(/expected one of: info, warn, error, critical, never/);
+    }
+  });
+
   it('--format text everywhere; `table` is still accepted where it was the name', () => {
     const text = runCliSync(['queries', 'list', '--format', 'text']);
     expect(text.code).toBe(0);

@@ -1,5 +1,6 @@
 // `ecs-triage check`: only the host checks (filesystems, inodes, container json-file logs), no log scan.
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
+import { choice, parseFailOn, type FailOn } from './options.js';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { requireHostRoot } from '../host.js';
@@ -68,9 +69,9 @@ export const registerCheck: RegisterCommand = (program: Command, io: CommandIO, 
     .command('check')
     .description('Check disk and inode use and container json-file log sizes on this host (no log scan). Reads sizes with stat, never log contents.')
     .option('--root <dir>', 'read the host under this directory (a fixture or an unpacked bundle) instead of /', '/')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'));
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text');
   addThresholdOptions(cmd)
     .option('--top <n>', 'containers to list, largest logs first', String(DEFAULT_TOP))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES, 'never']).default('error'))
+    .option('--fail-on <severity>', `exit 1 when a finding is at or above this: ${SEVERITIES.join(', ')}, never`, parseFailOn, 'error' as FailOn)
     .action((flags: CheckFlags) => action(flags, io, exit));
 };

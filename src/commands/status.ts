@@ -2,7 +2,7 @@
 // lag, the last event, the sinks' health, and whether the daemon is alive and its status fresh.
 // Exit 0 when running and healthy, 1 when stopped, stale or a sink is failing.
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { choice } from './options.js';
 import { EXIT, type CommandIO, type ExitCodeSink, type RegisterCommand } from './command.js';
 import { loadConfig } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -73,6 +73,6 @@ export const registerStatus: RegisterCommand = (program: Command, io: CommandIO,
     .description("Show the daemon's sources, positions, lag, last events and sink health from its state directory")
     .option('--state-dir <dir>', 'state directory (default: from the config, /var/lib/ecs-triage)')
     .option('--config <file>', 'config file to take the state directory from')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--format <format>', 'text or json', choice(['text', 'json'] as const), 'text')
     .action((flags: StatusFlags) => action(flags, io, exit));
 };
