@@ -10,8 +10,8 @@ import { compileParsed, PATTERN_FILE, type ParsedSource } from './compile.js';
 import type { RuleSet } from './ruleset.js';
 import { stressRules } from './stress.js';
 
-/** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse). */
-declare const __EMBEDDED_PATTERNS__: Record<string, { doc?: unknown; text?: string }> | undefined;
+/** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse), as JSON. */
+declare const __EMBEDDED_PATTERNS_JSON__: string | undefined;
 /** Set by scripts/build.mjs when the embedded rules passed every check, examples included, at build time. */
 declare const __EMBEDDED_PATTERNS_VERIFIED__: boolean | undefined;
 
@@ -21,7 +21,7 @@ export interface PatternSource {
   text: string;
   /** Already parsed (the bundle's embedded copy): skips the YAML parser. */
   doc?: unknown;
-  /** Its examples were run at build time (the bundle's embedded copy): not again at every start. */
+  /** Its regexes and examples were checked at build time (the bundle's embedded copy): not again at every start. */
   verified?: boolean;
 }
 
@@ -62,8 +62,9 @@ async function readPatternFile(file: string): Promise<string> {
 }
 
 function embeddedSources(): PatternSource[] | undefined {
-  if (typeof __EMBEDDED_PATTERNS__ !== 'object' || __EMBEDDED_PATTERNS__ === null) return undefined;
-  return Object.entries(__EMBEDDED_PATTERNS__).map(([name, e]) => ({
+  if (typeof __EMBEDDED_PATTERNS_JSON__ !== 'string') return undefined;
+  const embedded = JSON.parse(__EMBEDDED_PATTERNS_JSON__) as Record<string, { doc?: unknown; text?: string }>;
+  return Object.entries(embedded).map(([name, e]) => ({
     name: `embedded:${name}`,
     text: e.text ?? '',
     ...(e.doc !== undefined ? { doc: e.doc } : {}),
@@ -141,6 +142,6 @@ export function compileRuleSet(sources: PatternSource[]): RuleSet {
       errors.push(new RuleError(src.name, undefined, `not valid ${src.name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`));
     }
   }
-  // Shapes and regexes are always checked; the examples (most of the start-up time) only when not done at build time.
-  return compileParsed(parsed, errors, { verifyExamples: !sources.every((s) => s.verified) });
+  // Shapes are always checked; regex risks and examples (most of the start-up time) only when not done at build time.
+  return compileParsed(parsed, errors, { verified: sources.every((s) => s.verified) });
 }

@@ -62,7 +62,7 @@ export async function runScanWorker(): Promise<void> {
   const task = workerData as PiecesTask;
   const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
   try {
-    const rules = compileParsed(task.patterns, [], { verifyExamples: false });
+    const rules = compileParsed(task.patterns, [], { verified: true });
     await scanPieces(task, rules, (r) => post({ type: 'piece', ...r }));
   } catch (err) {
     post({ type: 'error', message: (err as Error).message });
