@@ -54,7 +54,8 @@ export function deferredPlugin(root) {
           `let m;`,
           // The runtime too is required on first use: compiling it scans the groups' texts.
           `const get = () => (m ??= ${args.pluginData.builtin ? `require(${spec})` : `require(${JSON.stringify(RUNTIME)}).load(${JSON.stringify(args.pluginData.group)}, ${spec})`});`,
-          `for (const n of ${JSON.stringify(names)}) Object.defineProperty(exports, n, { enumerable: true, get: () => get()[n] });`,
+          // One string, split: an SDK client exports over a thousand names, and a string costs V8 less to parse than an array.
+          `for (const n of ${JSON.stringify(names.join(','))}.split(',')) Object.defineProperty(exports, n, { enumerable: true, get: () => get()[n] });`,
         ].join('\n');
         return { contents, loader: 'js', resolveDir: root };
       });

@@ -3,6 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { errorMessage, RuleError, RuleSetError } from '../errors.js';
 import { readRegularFile } from '../base/regular-file.js';
@@ -12,6 +13,11 @@ import { stressRules } from './stress.js';
 
 /** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse), as JSON. */
 declare const __EMBEDDED_PATTERNS_JSON__: string | undefined;
+/**
+ * When the build verified them: every file whole, brotli-compressed as base64; the JSON above is then the copy
+ * running commands use (each rule with its first example only, no counterexamples).
+ */
+declare const __EMBEDDED_PATTERNS_FULL__: string | undefined;
 /** Set by scripts/build.mjs when the embedded rules passed every check, examples included, at build time. */
 declare const __EMBEDDED_PATTERNS_VERIFIED__: boolean | undefined;
 
@@ -61,9 +67,14 @@ async function readPatternFile(file: string): Promise<string> {
   }
 }
 
-function embeddedSources(): PatternSource[] | undefined {
+/** `whole`: every example and counterexample (for `patterns`), not the lighter copy commands run with. */
+function embeddedSources(whole: boolean): PatternSource[] | undefined {
   if (typeof __EMBEDDED_PATTERNS_JSON__ !== 'string') return undefined;
-  const embedded = JSON.parse(__EMBEDDED_PATTERNS_JSON__) as Record<string, { doc?: unknown; text?: string }>;
+  const json =
+    whole && typeof __EMBEDDED_PATTERNS_FULL__ === 'string'
+      ? brotliDecompressSync(Buffer.from(__EMBEDDED_PATTERNS_FULL__, 'base64')).toString('utf8')
+      : __EMBEDDED_PATTERNS_JSON__;
+  const embedded = JSON.parse(json) as Record<string, { doc?: unknown; text?: string }>;
   return Object.entries(embedded).map(([name, e]) => ({
     name: `embedded:${name}`,
     text: e.text ?? '',
@@ -78,10 +89,13 @@ function embeddedSources(): PatternSource[] | undefined {
  * what a rule author is editing.
  */
 export async function defaultPatternSources(prefer: 'embedded' | 'directory' = 'embedded'): Promise<PatternSource[]> {
-  const embedded = embeddedSources();
-  if (prefer === 'embedded' && embedded) return embedded;
+  if (prefer === 'embedded') {
+    const embedded = embeddedSources(false);
+    if (embedded) return embedded;
+  }
   const dir = await shippedPatternsDir();
   if (dir) return readPatternDir(dir);
+  const embedded = embeddedSources(true);
   if (embedded) return embedded;
   throw new RuleSetError([new RuleError('patterns', undefined, 'no shipped pattern directory found and no embedded rules')]);
 }
