@@ -67,13 +67,17 @@ async function readPatternFile(file: string): Promise<string> {
   }
 }
 
+/**
+ * The embedded texts, read once at the top level: inside a function, V8 would scan their hundreds of KB twice
+ * at every start (once to find where the function ends, again to compile it when called).
+ */
+const EMBEDDED_JSON = typeof __EMBEDDED_PATTERNS_JSON__ === 'string' ? __EMBEDDED_PATTERNS_JSON__ : undefined;
+const EMBEDDED_WHOLE = typeof __EMBEDDED_PATTERNS_FULL__ === 'string' ? __EMBEDDED_PATTERNS_FULL__ : undefined;
+
 /** `whole`: every example and counterexample (for `patterns`), not the lighter copy commands run with. */
 function embeddedSources(whole: boolean): PatternSource[] | undefined {
-  if (typeof __EMBEDDED_PATTERNS_JSON__ !== 'string') return undefined;
-  const json =
-    whole && typeof __EMBEDDED_PATTERNS_FULL__ === 'string'
-      ? brotliDecompressSync(Buffer.from(__EMBEDDED_PATTERNS_FULL__, 'base64')).toString('utf8')
-      : __EMBEDDED_PATTERNS_JSON__;
+  if (EMBEDDED_JSON === undefined) return undefined;
+  const json = whole && EMBEDDED_WHOLE !== undefined ? brotliDecompressSync(Buffer.from(EMBEDDED_WHOLE, 'base64')).toString('utf8') : EMBEDDED_JSON;
   const embedded = JSON.parse(json) as Record<string, { doc?: unknown; text?: string }>;
   return Object.entries(embedded).map(([name, e]) => ({
     name: `embedded:${name}`,

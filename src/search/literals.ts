@@ -46,13 +46,10 @@ export class LiteralSearch {
   /** 4, or 3 when a literal has only 4 characters (two consecutive 4-byte grams need 5). */
   readonly gramBytes: 3 | 4;
   readonly fold: number;
-  /** Grams chosen without knowing the text: from a fixed estimate of how common each byte is in logs. */
-  readonly plan: GramPlan;
   private readonly bytes: readonly Uint8Array[];
-  /** Each literal's gram hashes, by start position: computed once, used by every choice of grams. */
-  private readonly grams: readonly Uint32Array[];
-  /** Each literal's rarity prior of the gram pair starting at each position (rarity() of gramBytes + 1 bytes). */
-  private readonly priors: readonly Uint16Array[];
+  /** Each literal's gram hashes by start position, and the rarity prior of the gram pair starting there. */
+  private tables?: { grams: readonly Uint32Array[]; priors: readonly Uint16Array[] };
+  private defaultPlan?: GramPlan;
 
   constructor(needles: readonly Needle[]) {
     for (const n of needles) {
@@ -64,17 +61,31 @@ export class LiteralSearch {
     this.bytes = this.needles.map((n) => Buffer.from(n.text, 'latin1'));
     this.gramBytes = this.needles.some((n) => n.text.length === MIN_NEEDLE) ? 3 : 4;
     this.fold = this.gramBytes === 3 ? FOLD3 : FOLD4;
-    this.grams = this.bytes.map((b) => {
+  }
+
+  /**
+   * Grams chosen without knowing the text, from a fixed estimate of how common each byte is in logs. Built on
+   * first use (a few ms at start for the shipped rules): a command that searches nothing never pays for it, and
+   * a big file's search chooses its own from a sample of the file (choose with counts).
+   */
+  get plan(): GramPlan {
+    return (this.defaultPlan ??= this.choose());
+  }
+
+  /** Computed once, used by every choice of grams. */
+  private gramTables(): { grams: readonly Uint32Array[]; priors: readonly Uint16Array[] } {
+    if (this.tables) return this.tables;
+    const grams = this.bytes.map((b) => {
       const out = new Uint32Array(b.length - this.gramBytes + 1);
       for (let k = 0; k < out.length; k++) out[k] = this.hash(gramAt(b, k, this.gramBytes));
       return out;
     });
-    this.priors = this.bytes.map((b) => {
+    const priors = this.bytes.map((b) => {
       const out = new Uint16Array(b.length - this.gramBytes);
       for (let k = 0; k < out.length; k++) out[k] = rarity(b, k, this.gramBytes + 1);
       return out;
     });
-    this.plan = this.choose();
+    return (this.tables = { grams, priors });
   }
 
   /**
@@ -84,17 +95,18 @@ export class LiteralSearch {
   choose(counts?: Uint16Array): GramPlan {
     const table = new Uint8Array(SLOTS);
     const entries = new Map<number, Entry[]>();
+    const { grams: allGrams, priors: allPriors } = this.gramTables();
     const register = (needle: number, offset: number): void => {
-      const h = this.grams[needle]![offset]!;
+      const h = allGrams[needle]![offset]!;
       table[h >>> 16]! |= 1 << ((h >>> 13) & 7);
       const key = h >>> 13;
       const list = entries.get(key);
       if (list) list.push({ needle, offset });
       else entries.set(key, [{ needle, offset }]);
     };
-    for (let needle = 0; needle < this.grams.length; needle++) {
-      const grams = this.grams[needle]!;
-      const priors = this.priors[needle]!;
+    for (let needle = 0; needle < allGrams.length; needle++) {
+      const grams = allGrams[needle]!;
+      const priors = allPriors[needle]!;
       // Two grams at k and k + 1 must fit: the last pair starts at the second-to-last gram.
       let best = 0;
       let bestCost = Number.POSITIVE_INFINITY;
