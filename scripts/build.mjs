@@ -8,7 +8,7 @@ import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { kernelDefine } from './wasm.mjs';
-import { deferredPlugin, embedDeferred } from './deferred.mjs';
+import { deferredPlugin, embedDeferred, TEXT_BUNDLE } from './deferred.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -94,21 +94,9 @@ const started = Date.now();
 // The byte search's WebAssembly (src/search/kernel.wat, under 1 KiB) goes into both bundles as base64.
 const kernel = await kernelDefine();
 const patterns = preparse(await embeddedPatterns());
-// The scan worker thread runs from its own small bundle, embedded as a string: a thread that loaded the
-// whole CLI would cost ~30 MB; this one a few.
-const worker = await build({
-  entryPoints: [path.join(root, 'src/scan/worker-entry.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20.19',
-  legalComments: 'none',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  logLevel: 'warning',
-  define: kernel,
-  write: false,
-});
+// The scan worker thread runs from its own small bundle (the search alone), embedded as a string: a thread that
+// loaded the whole CLI would cost ~30 MB; this one a few.
+const worker = await build({ ...TEXT_BUNDLE, entryPoints: [path.join(root, 'src/scan/worker-entry.ts')], define: kernel });
 const verified = await verifiedAtBuild(patterns, kernel);
 // The AWS SDK and the YAML parser go in as text, compiled on first use (scripts/deferred.mjs).
 const deferred = deferredPlugin(root);

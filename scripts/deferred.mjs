@@ -22,6 +22,19 @@ export const DEFERRED_GROUPS = [
   { name: 'yaml', test: /^yaml$/ },
 ];
 
+/** The esbuild options of a CommonJS bundle kept as text inside the main one (here, and the scan worker's). */
+export const TEXT_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20.19',
+  legalComments: 'none',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  logLevel: 'warning',
+  write: false,
+};
+
 const RUNTIME = 'ecs-triage-deferred-runtime';
 const placeholder = (group) => `__ECS_TRIAGE_DEFERRED_SOURCE_${group}__`;
 
@@ -108,17 +121,9 @@ export async function embedDeferred(text, used, root) {
   for (const [group, specs] of used) {
     const entry = `module.exports = {\n${[...specs].sort().map((s) => `  ${JSON.stringify(s)}: () => require(${JSON.stringify(s)}),`).join('\n')}\n};\n`;
     const out = await build({
+      ...TEXT_BUNDLE,
       stdin: { contents: entry, resolveDir: root, sourcefile: `deferred-${group}.js`, loader: 'js' },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20.19',
-      legalComments: 'none',
-      minifyWhitespace: true,
-      minifySyntax: true,
       metafile: true,
-      logLevel: 'warning',
-      write: false,
     });
     metas.push(out.metafile);
     const code = Buffer.from(specs.size ? out.outputFiles[0].text : '');
