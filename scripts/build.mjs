@@ -3,10 +3,12 @@
 import { build } from 'esbuild';
 import { parse as parseYaml } from 'yaml';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { brotliCompressSync } from 'node:zlib';
 import os from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { kernelDefine } from './wasm.mjs';
+import { deferredPlugin, embedDeferred, TEXT_BUNDLE } from './deferred.mjs';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8'));
@@ -21,9 +23,8 @@ async function embeddedPatterns(folder = 'patterns') {
 }
 
 /**
- * The rules go in already parsed: parsing 160 KB of YAML took about 250 ms of every start. They are still
- * validated at start-up (shape, regexes, examples). A file that does not parse goes in as text, so the
- * bundle reports it with its name like any other bad rule file.
+ * The rules go in already parsed: parsing 160 KB of YAML took about 250 ms of every start. A file that does
+ * not parse goes in as text, so the bundle reports it with its name like any other bad rule file.
  */
 function preparse(files) {
   const out = {};
@@ -38,10 +39,10 @@ function preparse(files) {
 }
 
 /**
- * Runs every check on the shipped rules (shapes, regexes, every example and counterexample) with the code the
- * bundle itself runs (src/classify/compile.ts), so that the bundle can skip the examples for its embedded copy at
- * each start: they were most of the start-up's rule loading. Rules that fail are embedded unverified and the
- * bundle reports them at start, as before.
+ * Runs every check on the shipped rules (shapes, regexes and their backtracking risk, every example and
+ * counterexample) with the code the bundle itself runs (src/classify/compile.ts), so that the bundle can skip
+ * them for its embedded copy at each start: they were most of the start-up's rule loading. Rules that fail are
+ * embedded unverified and the bundle checks and reports them at start, as before.
  */
 async function verifiedAtBuild(patterns, define) {
   if (Object.values(patterns).some((e) => e.doc === undefined)) return false;
@@ -68,27 +69,40 @@ async function verifiedAtBuild(patterns, define) {
   }
 }
 
+/**
+ * The copy running commands load when the build verified the rules: each rule keeps its first example (the
+ * schema wants one) and no counterexamples or file description - half the text, parsed at every start. The
+ * whole copy goes in too, compressed, for `patterns check` and `patterns list` when no patterns/ directory is
+ * next to the bundle.
+ */
+function forRunning(files) {
+  const out = {};
+  for (const [name, e] of Object.entries(files)) {
+    const doc = e.doc;
+    if (!doc || !Array.isArray(doc.rules)) {
+      out[name] = e;
+      continue;
+    }
+    const { description: _d, ...rest } = doc;
+    const rules = doc.rules.map(({ counterexamples: _c, ...r }) => ({ ...r, examples: Array.isArray(r.examples) ? r.examples.slice(0, 1) : r.examples }));
+    out[name] = { doc: { ...rest, rules } };
+  }
+  return out;
+}
+
 const started = Date.now();
 // The byte search's WebAssembly (src/search/kernel.wat, under 1 KiB) goes into both bundles as base64.
 const kernel = await kernelDefine();
 const patterns = preparse(await embeddedPatterns());
-// The scan worker thread runs from its own small bundle, embedded as a string: a thread that loaded the
-// whole CLI would cost ~30 MB; this one a few.
-const worker = await build({
-  entryPoints: [path.join(root, 'src/scan/worker-entry.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20.19',
-  legalComments: 'none',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  logLevel: 'warning',
-  define: kernel,
-  write: false,
-});
+// The scan worker thread runs from its own small bundle (the search alone), embedded as a string: a thread that
+// loaded the whole CLI would cost ~30 MB; this one a few.
+const worker = await build({ ...TEXT_BUNDLE, entryPoints: [path.join(root, 'src/scan/worker-entry.ts')], define: kernel });
+const verified = await verifiedAtBuild(patterns, kernel);
+// The AWS SDK and the YAML parser go in as text, compiled on first use (scripts/deferred.mjs).
+const deferred = deferredPlugin(root);
 const result = await build({
   entryPoints: [path.join(root, 'src/bin.ts')],
+  plugins: [deferred.plugin],
   outfile: path.join(root, 'dist/ecs-triage.mjs'),
   bundle: true,
   platform: 'node',
@@ -100,8 +114,10 @@ const result = await build({
   },
   define: {
     __ECS_TRIAGE_VERSION__: JSON.stringify(pkg.version),
-    __EMBEDDED_PATTERNS__: JSON.stringify(patterns),
-    __EMBEDDED_PATTERNS_VERIFIED__: JSON.stringify(await verifiedAtBuild(patterns, kernel)),
+    // Strings for JSON.parse: V8 parses JSON faster than the same data as code, and only when it is used.
+    __EMBEDDED_PATTERNS_JSON__: JSON.stringify(JSON.stringify(verified ? forRunning(patterns) : patterns)),
+    __EMBEDDED_PATTERNS_FULL__: verified ? JSON.stringify(brotliCompressSync(JSON.stringify(patterns)).toString('base64')) : 'undefined',
+    __EMBEDDED_PATTERNS_VERIFIED__: JSON.stringify(verified),
     __EMBEDDED_QUERIES__: JSON.stringify(await embeddedPatterns('queries')),
     __SCAN_WORKER_SOURCE__: JSON.stringify(worker.outputFiles[0].text),
     ...kernel,
@@ -122,10 +138,17 @@ async function writeAtomic(file, data, mode = 0o644) {
   await writeFile(tmp, data, { mode });
   await rename(tmp, file);
 }
-for (const out of result.outputFiles) await writeAtomic(out.path, out.contents, 0o755);
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-// Kept next to the bundle so tests and the bench can prove the AWS SDK is reachable only through dynamic imports.
-await writeAtomic(path.join(root, 'dist/ecs-triage.meta.json'), JSON.stringify(result.metafile));
+const [bundleOut] = result.outputFiles;
+const { text: bundleText, metas } = await embedDeferred(bundleOut.text, deferred.used, root);
+await writeAtomic(bundleOut.path, bundleText, 0o755);
+const bytes = Buffer.byteLength(bundleText);
+// Kept next to the bundle so tests and the bench can prove the AWS SDK is reachable only through dynamic imports
+// (the deferred groups' inputs are listed too: they are in the bundle, as text).
+const meta = result.metafile;
+for (const m of metas) Object.assign(meta.inputs, m.inputs);
+// esbuild's own helpers appear as an import of `<runtime>`: not a package.
+for (const input of Object.values(meta.inputs)) input.imports = input.imports.filter((i) => i.path !== '<runtime>');
+await writeAtomic(path.join(root, 'dist/ecs-triage.meta.json'), JSON.stringify(meta));
 if (!process.env.ECS_TRIAGE_BUILD_QUIET) {
   console.error(`built dist/ecs-triage.mjs (${(bytes / 1024).toFixed(0)} KiB) in ${Date.now() - started} ms`);
 }

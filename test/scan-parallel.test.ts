@@ -44,4 +44,27 @@ describe('scan in pieces across threads', () => {
       expect(Object.values(byThread).reduce((a, b) => a + b, 0)).toBe(Math.ceil(one.sources[0]!.bytes / (16 << 10)));
     }
   }, 120_000);
+
+  it('a flood of candidate lines: workers send them in batches, wait while the main thread is behind, and lose none', async () => {
+    // Every line a candidate, 6 MB in 1 MB pieces: each worker piece is several batches, more than the main
+    // thread takes in while it scans a piece of its own, so the workers wait on it (MAX_QUEUED_BATCHES).
+    const flood = path.join(root, 'flood');
+    await mkdir(path.join(flood, 'var/log/ecs'), { recursive: true });
+    const rules = await loadRuleSet();
+    const examples = rules.rules.flatMap((r) => r.examples.map((e) => e.line)).filter((l) => !l.includes('\n'));
+    const lines: string[] = [];
+    for (let i = 0, bytes = 0; bytes < 6 << 20; i++) {
+      const line = `${examples[i % examples.length]!} seq=${i}`;
+      lines.push(line);
+      bytes += line.length + 1;
+    }
+    await writeFile(path.join(flood, 'var/log/ecs/ecs-agent.log'), lines.join('\n') + '\n');
+    const args = ['scan', '--root', flood, '--format', 'json', '--no-checks', '--fail-on', 'never'];
+    const one = JSON.parse((await runCli(args, { env: { ECS_TRIAGE_SCAN_WORKERS: '1' } })).stdout) as ScanReport;
+    const env = { ECS_TRIAGE_PARALLEL_MIN_BYTES: '1', ECS_TRIAGE_SCAN_PIECE_BYTES: String(1 << 20), ECS_TRIAGE_SCAN_WORKERS: '3' };
+    const many = JSON.parse((await runCli(args, { env })).stdout) as ScanReport;
+    expect(many.sources).toEqual(one.sources);
+    expect(many.findings).toEqual(one.findings);
+    expect(many.findings.reduce((n, f) => n + f.count, 0)).toBeGreaterThan(lines.length * 0.9);
+  }, 120_000);
 });

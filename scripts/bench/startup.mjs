@@ -30,7 +30,8 @@ export async function run({ log, root, bundle, work, median, timed }) {
   for (let i = 0; i < runs + 1; i++) {
     for (const [name, [cmd, args]] of Object.entries(cases)) {
       const r = await timed(cmd, args, env);
-      if (r.code !== 0) throw new Error(`${name} exited ${r.code}: ${r.err.slice(0, 500)}`);
+      // A scan of an empty host exits 3: it could not look at any log (the answer is "unknown", not "ok").
+      if (r.code !== (name.startsWith('scan') ? 3 : 0)) throw new Error(`${name} exited ${r.code}: ${r.err.slice(0, 500)}`);
       if (i > 0) times[name].push(r.ms); // the first round only warms the page cache
     }
   }

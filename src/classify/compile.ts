@@ -23,8 +23,11 @@ export const PATTERN_FILE = /\.(ya?ml|json)$/;
 /**
  * Validates and compiles parsed pattern files; throws RuleSetError listing every problem (with any the
  * caller found while parsing). Free of the YAML parser, so scan worker threads can load it cheaply.
+ * `verified`: these files passed every check already, with this code (the bundle's copy, at build time), so
+ * the costly ones are not run again at start - the regexes' analysis (backtracking, optional look-aheads) and
+ * the examples, most of the start-up's rule loading; shapes still are.
  */
-export function compileParsed(sources: ParsedSource[], errors: RuleError[] = [], opts: { verifyExamples?: boolean } = {}): RuleSet {
+export function compileParsed(sources: ParsedSource[], errors: RuleError[] = [], opts: { verified?: boolean } = {}): RuleSet {
   const compiled: CompiledRule[] = [];
   const ids = new Map<string, string>();
   for (const src of sources) {
@@ -49,28 +52,27 @@ export function compileParsed(sources: ParsedSource[], errors: RuleError[] = [],
         return;
       }
       ids.set(id, src.name);
-      const rule = compileRule(raw as RawRule, family, src.name, errors);
+      const rule = compileRule(raw as RawRule, family, src.name, errors, opts.verified === true);
       if (rule) compiled.push(rule);
     });
   }
   if (errors.length > 0) throw new RuleSetError(errors);
   const set = new RuleSet(compiled, sources);
-  // A scan worker compiles files the main thread has just verified; it need not run the examples again.
-  if (opts.verifyExamples !== false) checkExamples(set, errors);
+  if (!opts.verified) checkExamples(set, errors);
   if (errors.length > 0) throw new RuleSetError(errors);
   return set;
 }
 
-function compileRule(raw: RawRule, family: string, file: string, errors: RuleError[]): CompiledRule | undefined {
+function compileRule(raw: RawRule, family: string, file: string, errors: RuleError[], verified: boolean): CompiledRule | undefined {
   const regex = (source: string, what: string): RegExp | undefined => {
     try {
       const re = new RegExp(source, raw.flags ?? '');
       // `(?:(?=…))?`: an optional look-ahead matches empty, and JavaScript then discards its captures.
-      if (/\(\?:\(\?[=!]/.test(source)) {
+      if (!verified && /\(\?:\(\?[=!]/.test(source)) {
         errors.push(new RuleError(file, raw.id, `${what}: an optional look-ahead \`(?:(?=…))?\` never keeps its captures in JavaScript; the engine already extracts image, taskArn, task, container, cluster and host from every matched line (README "Rule files"), so capture only the rule's own fields`));
         return undefined;
       }
-      const danger = findBacktrackingRisk(source, raw.flags ?? '');
+      const danger = verified ? undefined : findBacktrackingRisk(source, raw.flags ?? '');
       if (danger) {
         errors.push(new RuleError(file, raw.id, `${what}: ${danger}`));
         return undefined;

@@ -3,6 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { brotliDecompressSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { errorMessage, RuleError, RuleSetError } from '../errors.js';
 import { readRegularFile } from '../base/regular-file.js';
@@ -10,8 +11,13 @@ import { compileParsed, PATTERN_FILE, type ParsedSource } from './compile.js';
 import type { RuleSet } from './ruleset.js';
 import { stressRules } from './stress.js';
 
-/** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse). */
-declare const __EMBEDDED_PATTERNS__: Record<string, { doc?: unknown; text?: string }> | undefined;
+/** Filled in by scripts/build.mjs: each shipped file, parsed at build time (or as text if it did not parse), as JSON. */
+declare const __EMBEDDED_PATTERNS_JSON__: string | undefined;
+/**
+ * When the build verified them: every file whole, brotli-compressed as base64; the JSON above is then the copy
+ * running commands use (each rule with its first example only, no counterexamples).
+ */
+declare const __EMBEDDED_PATTERNS_FULL__: string | undefined;
 /** Set by scripts/build.mjs when the embedded rules passed every check, examples included, at build time. */
 declare const __EMBEDDED_PATTERNS_VERIFIED__: boolean | undefined;
 
@@ -21,7 +27,7 @@ export interface PatternSource {
   text: string;
   /** Already parsed (the bundle's embedded copy): skips the YAML parser. */
   doc?: unknown;
-  /** Its examples were run at build time (the bundle's embedded copy): not again at every start. */
+  /** Its regexes and examples were checked at build time (the bundle's embedded copy): not again at every start. */
   verified?: boolean;
 }
 
@@ -61,9 +67,19 @@ async function readPatternFile(file: string): Promise<string> {
   }
 }
 
-function embeddedSources(): PatternSource[] | undefined {
-  if (typeof __EMBEDDED_PATTERNS__ !== 'object' || __EMBEDDED_PATTERNS__ === null) return undefined;
-  return Object.entries(__EMBEDDED_PATTERNS__).map(([name, e]) => ({
+/**
+ * The embedded texts, read once at the top level: inside a function, V8 would scan their hundreds of KB twice
+ * at every start (once to find where the function ends, again to compile it when called).
+ */
+const EMBEDDED_JSON = typeof __EMBEDDED_PATTERNS_JSON__ === 'string' ? __EMBEDDED_PATTERNS_JSON__ : undefined;
+const EMBEDDED_WHOLE = typeof __EMBEDDED_PATTERNS_FULL__ === 'string' ? __EMBEDDED_PATTERNS_FULL__ : undefined;
+
+/** `whole`: every example and counterexample (for `patterns`), not the lighter copy commands run with. */
+function embeddedSources(whole: boolean): PatternSource[] | undefined {
+  if (EMBEDDED_JSON === undefined) return undefined;
+  const json = whole && EMBEDDED_WHOLE !== undefined ? brotliDecompressSync(Buffer.from(EMBEDDED_WHOLE, 'base64')).toString('utf8') : EMBEDDED_JSON;
+  const embedded = JSON.parse(json) as Record<string, { doc?: unknown; text?: string }>;
+  return Object.entries(embedded).map(([name, e]) => ({
     name: `embedded:${name}`,
     text: e.text ?? '',
     ...(e.doc !== undefined ? { doc: e.doc } : {}),
@@ -77,10 +93,13 @@ function embeddedSources(): PatternSource[] | undefined {
  * what a rule author is editing.
  */
 export async function defaultPatternSources(prefer: 'embedded' | 'directory' = 'embedded'): Promise<PatternSource[]> {
-  const embedded = embeddedSources();
-  if (prefer === 'embedded' && embedded) return embedded;
+  if (prefer === 'embedded') {
+    const embedded = embeddedSources(false);
+    if (embedded) return embedded;
+  }
   const dir = await shippedPatternsDir();
   if (dir) return readPatternDir(dir);
+  const embedded = embeddedSources(true);
   if (embedded) return embedded;
   throw new RuleSetError([new RuleError('patterns', undefined, 'no shipped pattern directory found and no embedded rules')]);
 }
@@ -141,6 +160,6 @@ export function compileRuleSet(sources: PatternSource[]): RuleSet {
       errors.push(new RuleError(src.name, undefined, `not valid ${src.name.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}`));
     }
   }
-  // Shapes and regexes are always checked; the examples (most of the start-up time) only when not done at build time.
-  return compileParsed(parsed, errors, { verifyExamples: !sources.every((s) => s.verified) });
+  // Shapes are always checked; regex risks and examples (most of the start-up time) only when not done at build time.
+  return compileParsed(parsed, errors, { verified: sources.every((s) => s.verified) });
 }

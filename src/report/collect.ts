@@ -18,7 +18,20 @@ interface Group {
   tasks: Set<Redacted>;
   containers: Set<Redacted>;
   registries: Set<Redacted>;
+  /** Raw names (by kind) already taken from some line: another line with only these has nothing to add. */
+  seen: Set<string>;
 }
+
+/** Raw names remembered per cause; past this, lines are redacted to look for new names as before. */
+const MAX_SEEN = 16 * MAX_NAMES;
+
+/** The finding fields each kind of name comes from (as in add()). */
+const NAME_FIELDS = [
+  ['images', ['image']],
+  ['tasks', ['taskArn']],
+  ['containers', ['container', 'containerName']],
+  ['registries', ['registry', 'host']],
+] as const;
 
 export interface GroupSnapshot<T> {
   latest: T;
@@ -37,7 +50,7 @@ export class FindingCollector {
   private group(first: Finding): Group {
     let g = this.groups.get(first.ruleId);
     if (!g) {
-      g = { latest: first, count: 0, images: new Set(), tasks: new Set(), containers: new Set(), registries: new Set() };
+      g = { latest: first, count: 0, images: new Set(), tasks: new Set(), containers: new Set(), registries: new Set(), seen: new Set() };
       this.groups.set(first.ruleId, g);
     }
     return g;
@@ -51,7 +64,9 @@ export class FindingCollector {
       if (g.firstSeen === undefined || f.time < g.firstSeen) g.firstSeen = f.time;
       if (g.lastSeen === undefined || f.time > g.lastSeen) g.lastSeen = f.time;
     }
-    if (g.images.size < MAX_NAMES || g.tasks.size < MAX_NAMES || g.containers.size < MAX_NAMES || g.registries.size < MAX_NAMES) {
+    // Redacting the line costs more than classifying it (a scan finds the same cause on thousands of lines):
+    // only done when the line brings a name of a kind its group still takes, not taken from an earlier line.
+    if (bringsNewName(g, f)) {
       // As the seam masks them with their line: a name may hold a piece of a secret without its label.
       const named = redactedFields(f.fields, f.line);
       addCapped(g.images, named.image);
@@ -128,6 +143,20 @@ function isLater(f: Finding, than: Finding): boolean {
   const to = than.origin;
   if (fo?.file === to?.file && fo?.offset !== undefined && to?.offset !== undefined) return fo.offset >= to.offset;
   return true;
+}
+
+function bringsNewName(g: Group, f: Finding): boolean {
+  let fresh = false;
+  for (const [kind, keys] of NAME_FIELDS) {
+    if (g[kind].size >= MAX_NAMES) continue;
+    const raw = keys.length === 1 ? f.fields[keys[0]] : (f.fields[keys[0]] ?? f.fields[keys[1]]);
+    if (typeof raw !== 'string' || raw === '') continue;
+    const key = `${kind}\u0000${raw}`;
+    if (g.seen.has(key)) continue;
+    fresh = true;
+    if (g.seen.size < MAX_SEEN) g.seen.add(key);
+  }
+  return fresh;
 }
 
 /** `v` is redacted already: a name from redactedFields, or from a worker's snapshot of its own groups. */

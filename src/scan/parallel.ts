@@ -1,7 +1,8 @@
 // Splits a large file into pieces that the main thread and worker threads take in turn. The search scales with
-// cores (each thread runs its own kernel over its own pieces) and classification happens where the line was
-// read, so the main thread only merges folded findings. The worker is a small separate bundle
-// embedded in the main one as a string, so each thread costs a few MB, not a copy of the whole CLI.
+// cores (each thread runs its own kernel over its own pieces); the few lines it nominates are classified on the
+// main thread, which has the rules and warm code: a worker that classified too needed its own copy of the rule
+// set and its compiled regexes, about 20 MB and a cold start per thread. The worker is a small separate bundle
+// (search only) embedded in the main one as a string.
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RuleSet } from '../classify/ruleset.js';
@@ -10,6 +11,7 @@ import type { FileScanStats } from '../sources/file-scan.js';
 import type { Finding } from '../types.js';
 import type { FileTask, PieceResult, PiecesTask, WorkerMessage } from './range.js';
 import { processEnv } from '../env.js';
+import { keepYoungGenerationSmall } from './heap.js';
 
 declare const __SCAN_WORKER_SOURCE__: string | undefined;
 /** Below this a file is scanned on the main thread: starting workers costs more than it saves. */
@@ -21,7 +23,7 @@ export const PARALLEL_MIN_BYTES = Number(processEnv().ECS_TRIAGE_PARALLEL_MIN_BY
  */
 export const PIECE_BYTES = Number(processEnv().ECS_TRIAGE_SCAN_PIECE_BYTES ?? 32 << 20);
 
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
 
 /** The worker's code, when running from the bundle (tests of the TypeScript sources scan on one thread). */
 export function workerSource(): string | undefined {
@@ -45,9 +47,9 @@ export interface RangeResult {
 /**
  * Scans a file in pieces on this thread and `threads - 1` workers at once: each takes the next piece as it gets
  * free, so a worker still starting (tens of milliseconds) takes fewer and all finish together; a file this
- * thread gets through alone leaves the workers nothing. Each piece's findings come folded; they are merged as
- * soon as every piece before it is in, with their line numbers made absolute. Resolves with every piece's
- * stats in file order.
+ * thread gets through alone leaves the workers nothing. The workers' candidate lines are classified here as
+ * they come, into a collector per piece; each piece's findings are merged as soon as every piece before it is
+ * in, with their line numbers made absolute. Resolves with every piece's stats in file order.
  */
 export async function scanRanges(
   source: string,
@@ -57,8 +59,16 @@ export async function scanRanges(
   size: number,
   threads: number,
 ): Promise<RangeResult[]> {
-  const { scanPieces } = await import('./worker.js');
-  const task: PiecesTask = { ...base, size, pieceBytes: PIECE_BYTES, next: new SharedArrayBuffer(4) };
+  const { candidateClassifier, scanPieces, strip } = await import('./worker.js');
+  const task: PiecesTask = { ...base, size, pieceBytes: PIECE_BYTES, next: new SharedArrayBuffer(4), queued: new SharedArrayBuffer(4) };
+  const queued = new Int32Array(task.queued);
+  // The workers' pieces being classified here, by index.
+  const classifying = new Map<number, ReturnType<typeof candidateClassifier>>();
+  const classifierOf = (index: number): ReturnType<typeof candidateClassifier> => {
+    let c = classifying.get(index);
+    if (!c) classifying.set(index, (c = candidateClassifier(base, rules)));
+    return c;
+  };
   const count = Math.max(1, Math.ceil(size / PIECE_BYTES));
   const results: RangeResult[] = [];
   // Pieces that arrived before one ahead of them: threads take pieces in order, so this stays short.
@@ -96,11 +106,32 @@ export async function scanRanges(
     }
     if (results.length === count) allIn();
   };
+  const onMessage = (m: WorkerMessage): void => {
+    if (m.type === 'lines') {
+      const c = classifierOf(m.index);
+      for (let i = 0; i < m.texts.length; i++) c.line(m.texts[i]!, m.lines[i]!, m.offsets[i]!);
+      Atomics.sub(queued, 0, 1);
+      Atomics.notify(queued, 0);
+    } else if (m.type === 'piece') {
+      const c = classifierOf(m.index);
+      classifying.delete(m.index);
+      take({ index: m.index, thread: m.thread, stats: m.stats, matched: c.matched, groups: c.collector.snapshot(strip) });
+    } else failed(new Error(m.message));
+  };
   for (let i = 1; i < threads; i++) {
     // Small heap limits keep a worker's garbage from growing to V8's defaults before it is collected.
     const worker = new Worker(source, { eval: true, workerData: task, resourceLimits: WORKER_LIMITS });
     workers.push(worker);
-    worker.on('message', (m: WorkerMessage) => (m.type === 'piece' ? take(m) : failed(new Error(m.message))));
+    // Starting a worker resets V8's flags: set again at once for this thread (the worker sets it for itself).
+    keepYoungGenerationSmall();
+    worker.once('online', keepYoungGenerationSmall);
+    worker.on('message', (m: WorkerMessage) => {
+      try {
+        onMessage(m);
+      } catch (err) {
+        failed(err as Error);
+      }
+    });
     worker.on('error', failed);
     worker.on('exit', (code) => code !== 0 && results.length < count && failed(new Error(`scan worker exited with code ${code}`)));
   }

@@ -18,6 +18,7 @@ import type { Finding, LogRecord, Problem, SourceSummary } from '../types.js';
 import type { ScanReport } from '../report/schema.js';
 import { severityRank } from '../types.js';
 import { VERSION } from '../version.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { PARALLEL_MIN_BYTES, scanRanges, workerCount, workerSource } from './parallel.js';
 
 /**
@@ -60,6 +61,7 @@ export interface ScanProgress {
 
 
 export async function runScan(opts: ScanOptions): Promise<ScanReport> {
+  keepYoungGenerationSmall();
   const host = await requireHostRoot(opts.root);
   const { files, problems } = await discoverLogFiles(host);
   const collector = new FindingCollector();
@@ -214,7 +216,7 @@ async function scanParallel(
       {
         file: file.path,
         display: file.display,
-        patterns: [...opts.rules.sources],
+        literals: opts.rules.literals,
         source: file.source,
         ...(file.format ? { format: file.format } : {}),
         ...(opts.since !== undefined ? { since: opts.since } : {}),

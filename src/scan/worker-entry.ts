@@ -2,6 +2,6 @@
 // parser) and embeds the result in the main bundle, which starts it with `new Worker(source, { eval: true })`.
 // It works only as a worker (its task comes in workerData): run any other way it does nothing.
 import { isMainThread, parentPort } from 'node:worker_threads';
-import { runScanWorker } from './worker.js';
+import { runScanWorker } from './search-worker.js';
 
 if (!isMainThread && parentPort) void runScanWorker();

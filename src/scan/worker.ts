@@ -1,7 +1,5 @@
-// Scanning pieces of one file: read, search, classify, fold. Runs in the worker threads (scan/parallel.ts) and
-// on the main thread alike; each thread takes the next piece until none is left.
-import { parentPort, threadId, workerData } from 'node:worker_threads';
-import { compileParsed } from '../classify/compile.js';
+// Scanning pieces of one file on the main thread: read, search, classify, fold. It takes the next piece until
+// none is left, as the worker threads do (search-worker.ts), and classifies what they send (candidateClassifier).
 import type { RuleSet } from '../classify/ruleset.js';
 import { parseLine } from '../formats/index.js';
 import { classifyRecord } from '../pipeline.js';
@@ -9,28 +7,33 @@ import { FindingCollector } from '../report/collect.js';
 import { ByteSearch } from '../search/byte-search.js';
 import { scanFile, searchCapacity, type FileScanStats } from '../sources/file-scan.js';
 import type { Finding } from '../types.js';
-import type { PieceResult, PiecesTask, RangeTask, WireFinding, WorkerMessage } from './range.js';
+import type { FileTask, PieceResult, PiecesTask, RangeTask, WireFinding } from './range.js';
 
-/** One byte range: its candidate lines parsed and classified, the findings handed to `onFinding`. */
-async function scanRange(task: RangeTask, rules: RuleSet, search: ByteSearch, onFinding: (f: Finding) => void): Promise<{ stats: FileScanStats; matched: number }> {
-  let matched = 0;
-  const stats = await scanFile(
-    task.file,
-    search,
-    (c) => {
-      const rec = parseLine(c.text, {
+/** Classifies candidate lines of one piece of a file into a collector of its own; counts the matches. */
+export function candidateClassifier(task: FileTask, rules: RuleSet): { collector: FindingCollector; matched: number; line(text: string, line: number, offset: number): void } {
+  const state = {
+    collector: new FindingCollector(),
+    matched: 0,
+    line(text: string, line: number, offset: number): void {
+      const rec = parseLine(text, {
         source: task.source,
         ...(task.format ? { format: task.format } : {}),
-        origin: { file: task.display, line: c.line, offset: c.offset },
+        origin: { file: task.display, line, offset },
       });
       const f = classifyRecord(rules, rec, task.since);
       if (!f) return;
-      matched += 1;
-      onFinding(f);
+      state.matched += 1;
+      state.collector.add(f);
     },
-    { start: task.start, end: task.end },
-  );
-  return { stats, matched };
+  };
+  return state;
+}
+
+/** One byte range: its candidate lines parsed, classified and folded. */
+async function scanRange(task: RangeTask, rules: RuleSet, search: ByteSearch): Promise<{ stats: FileScanStats; classified: ReturnType<typeof candidateClassifier> }> {
+  const classified = candidateClassifier(task, rules);
+  const stats = await scanFile(task.file, search, (c) => classified.line(c.text, c.line, c.offset), { start: task.start, end: task.end });
+  return { stats, classified };
 }
 
 /**
@@ -44,27 +47,14 @@ export async function scanPieces(task: PiecesTask, rules: RuleSet, onPiece: (r: 
     const index = Atomics.add(next, 0, 1);
     const start = index * task.pieceBytes;
     if (start >= task.size) return;
-    const collector = new FindingCollector();
     const end = Math.min(task.size, start + task.pieceBytes);
-    const { stats, matched } = await scanRange({ ...task, start, end }, rules, search, (f) => collector.add(f));
-    onPiece({ index, thread: threadId, stats, matched, groups: collector.snapshot(strip) });
+    const { stats, classified } = await scanRange({ ...task, start, end }, rules, search);
+    onPiece({ index, thread: 0, stats, matched: classified.matched, groups: classified.collector.snapshot(strip) });
   }
 }
 
-/** The rule's shared text stays behind: the main thread re-attaches it from its own rule set. */
-function strip(f: Finding): WireFinding {
+/** Folded groups carry the rule's shared text once more on merge (parallel.ts): not twice meanwhile. */
+export function strip(f: Finding): WireFinding {
   const { causes: _c, remediation: _r, alternatives: _a, ...wire } = f;
   return wire;
-}
-
-/** The worker thread's entry (scan/worker-entry.ts, bundled separately and started from a string). */
-export async function runScanWorker(): Promise<void> {
-  const task = workerData as PiecesTask;
-  const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
-  try {
-    const rules = compileParsed(task.patterns, [], { verifyExamples: false });
-    await scanPieces(task, rules, (r) => post({ type: 'piece', ...r }));
-  } catch (err) {
-    post({ type: 'error', message: (err as Error).message });
-  }
 }

@@ -46,9 +46,10 @@ export class LiteralSearch {
   /** 4, or 3 when a literal has only 4 characters (two consecutive 4-byte grams need 5). */
   readonly gramBytes: 3 | 4;
   readonly fold: number;
-  /** Grams chosen without knowing the text: from a fixed estimate of how common each byte is in logs. */
-  readonly plan: GramPlan;
   private readonly bytes: readonly Uint8Array[];
+  /** Each literal's gram hashes by start position, and the rarity prior of the gram pair starting there. */
+  private tables?: { grams: readonly Uint32Array[]; priors: readonly Uint16Array[] };
+  private defaultPlan?: GramPlan;
 
   constructor(needles: readonly Needle[]) {
     for (const n of needles) {
@@ -60,7 +61,31 @@ export class LiteralSearch {
     this.bytes = this.needles.map((n) => Buffer.from(n.text, 'latin1'));
     this.gramBytes = this.needles.some((n) => n.text.length === MIN_NEEDLE) ? 3 : 4;
     this.fold = this.gramBytes === 3 ? FOLD3 : FOLD4;
-    this.plan = this.choose();
+  }
+
+  /**
+   * Grams chosen without knowing the text, from a fixed estimate of how common each byte is in logs. Built on
+   * first use (a few ms at start for the shipped rules): a command that searches nothing never pays for it, and
+   * a big file's search chooses its own from a sample of the file (choose with counts).
+   */
+  get plan(): GramPlan {
+    return (this.defaultPlan ??= this.choose());
+  }
+
+  /** Computed once, used by every choice of grams. */
+  private gramTables(): { grams: readonly Uint32Array[]; priors: readonly Uint16Array[] } {
+    if (this.tables) return this.tables;
+    const grams = this.bytes.map((b) => {
+      const out = new Uint32Array(b.length - this.gramBytes + 1);
+      for (let k = 0; k < out.length; k++) out[k] = this.hash(gramAt(b, k, this.gramBytes));
+      return out;
+    });
+    const priors = this.bytes.map((b) => {
+      const out = new Uint16Array(b.length - this.gramBytes);
+      for (let k = 0; k < out.length; k++) out[k] = rarity(b, k, this.gramBytes + 1);
+      return out;
+    });
+    return (this.tables = { grams, priors });
   }
 
   /**
@@ -70,29 +95,31 @@ export class LiteralSearch {
   choose(counts?: Uint16Array): GramPlan {
     const table = new Uint8Array(SLOTS);
     const entries = new Map<number, Entry[]>();
-    this.bytes.forEach((b, needle) => {
+    const { grams: allGrams, priors: allPriors } = this.gramTables();
+    const register = (needle: number, offset: number): void => {
+      const h = allGrams[needle]![offset]!;
+      table[h >>> 16]! |= 1 << ((h >>> 13) & 7);
+      const key = h >>> 13;
+      const list = entries.get(key);
+      if (list) list.push({ needle, offset });
+      else entries.set(key, [{ needle, offset }]);
+    };
+    for (let needle = 0; needle < allGrams.length; needle++) {
+      const grams = allGrams[needle]!;
+      const priors = allPriors[needle]!;
+      // Two grams at k and k + 1 must fit: the last pair starts at the second-to-last gram.
       let best = 0;
       let bestCost = Number.POSITIVE_INFINITY;
-      // Two grams at k and k + 1 must fit: the last pair starts at length - 5 (or - 4 for 3-byte grams).
-      for (let k = 0; k + this.gramBytes < b.length; k++) {
-        const g1 = this.hash(gramAt(b, k, this.gramBytes));
-        const g2 = this.hash(gramAt(b, k + 1, this.gramBytes));
-        const prior = rarity(b, k, this.gramBytes + 1);
-        const cost = counts ? (counts[g1 >>> 16]! + counts[g2 >>> 16]!) * 64 + prior : prior;
+      for (let k = 0; k + 1 < grams.length; k++) {
+        const cost = counts ? (counts[grams[k]! >>> 16]! + counts[grams[k + 1]! >>> 16]!) * 64 + priors[k]! : priors[k]!;
         if (cost < bestCost) {
           bestCost = cost;
           best = k;
         }
       }
-      for (const offset of [best, best + 1]) {
-        const h = this.hash(gramAt(b, offset, this.gramBytes));
-        table[h >>> 16]! |= 1 << ((h >>> 13) & 7);
-        const key = h >>> 13;
-        const list = entries.get(key);
-        if (list) list.push({ needle, offset });
-        else entries.set(key, [{ needle, offset }]);
-      }
-    });
+      register(needle, best);
+      register(needle, best + 1);
+    }
     return { table, entries };
   }
 

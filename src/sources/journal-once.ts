@@ -1,7 +1,6 @@
 // Reads the live host's journal once for `scan`: dockerd, containerd and the kernel (OOM killer).
 // Only used when --root is `/`; fixtures and bundles carry saved exports instead.
 import { spawn } from 'node:child_process';
-import split2 from 'split2';
 import { parseJournalEntry } from '../formats/index.js';
 import { journalArgs } from './journal.js';
 import type { LogRecord, SourceSummary } from '../types.js';
@@ -20,6 +19,8 @@ export interface JournalQuery {
 export async function readLiveJournal(q: JournalQuery, onRecord: (rec: LogRecord, summary: SourceSummary) => void): Promise<SourceSummary | undefined> {
   const args = journalArgs({ units: ['docker', 'containerd'], kernel: true }, { since: q.since }, false);
   const summary: SourceSummary = { file: 'journal:docker,containerd,kernel', kind: 'unknown', format: 'journal-json', bytes: 0, lines: 0, matched: 0, skipped: 0 };
+  // Loaded here: split2 loads Node's stream modules, which a scan of log files alone never needs.
+  const { default: split2 } = await import('split2');
   return new Promise((resolve) => {
     let child;
     try {
