@@ -10,24 +10,19 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync, statSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLOCK_TICK_MS, cpuMs, daemonEnv, daemonNodeOptions, daemonReady, statusMb } from './lib/daemon.mjs';
+import { agentHostRoot, CLOCK_TICK_MS, cpuMs, daemonEnv, daemonNodeOptions, daemonReady, failLine, statusMb } from './lib/daemon.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(repo, 'dist/ecs-triage.mjs');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const NOISE = 'level=info time=2026-11-23T18:01:02Z msg="Task engine: managed task state change" task="arn:aws:ecs:us-east-1:123456789012:task/prod/0f1e2d3c4b5a69788796a5b4c3d2e1f0" knownStatus=RUNNING module=task_manager.go';
-const fail = (tag) =>
-  `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
+const fail = failLine;
 
 function setup(work, name, statusMs = 500) {
   const base = path.join(work, name);
   rmSync(base, { recursive: true, force: true });
-  const root = path.join(base, 'root');
-  const state = path.join(base, 'state');
-  mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
-  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
-  writeFileSync(log, '');
+  const { root, state, log } = agentHostRoot(base);
   const config = path.join(base, 'config.yaml');
   // Idle runs with the default status interval; the load runs poll status.json to see when the daemon caught up.
   const status = statusMs ? `status:\n  intervalMs: ${statusMs}\n` : '';

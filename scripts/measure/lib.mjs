@@ -2,28 +2,23 @@
 // directory, the daemon started the way the systemd unit starts it (its NODE_OPTIONS, from the unit file via
 // scripts/bench/lib/daemon.mjs), its events read from stdout, and its peak RSS from /proc.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { daemonEnv, daemonNodeOptions, daemonReady, statusMb } from '../bench/lib/daemon.mjs';
+import { agentHostRoot, daemonEnv, daemonNodeOptions, daemonReady, failLine, statusMb } from '../bench/lib/daemon.mjs';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The bundle under test; MEASURE_BIN points at another build (e.g. an older one, for a before/after figure). */
 export const CLI = process.env.MEASURE_BIN ?? path.join(repo, 'dist/ecs-triage.mjs');
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export const NOISE = 'level=info time=2026-11-23T18:01:02Z msg="Managed task event" module=task_manager.go';
-export const fail = (tag) =>
-  `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
+export const fail = failLine;
 
 /** A fresh host root with an empty agent log, a state directory and a config (the defaults plus `extra`). */
 export function setup(name, extra = '') {
   const base = mkdtempSync(path.join(process.env.MEASURE_DIR ?? os.tmpdir(), `ecs-triage-measure-${name}-`));
-  const root = path.join(base, 'root');
-  const state = path.join(base, 'state');
-  mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
-  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
-  writeFileSync(log, '');
+  const { root, state, log } = agentHostRoot(base);
   const config = path.join(base, 'config.yaml');
   writeFileSync(config, `checks:\n  enabled: false\njournal:\n  enabled: "off"\n${extra}`);
   return { base, root, state, log, config };

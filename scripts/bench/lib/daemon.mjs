@@ -4,7 +4,7 @@
 // them; BENCH_NODE_OPTIONS= runs with Node's defaults); it is up once its status file names it; and its CPU
 // time and memory are read from /proc.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -53,3 +53,16 @@ export function statusMb(pid, key) {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/** A host root under `base` with an empty /var/log/ecs/ecs-agent.log, and the path of a state directory beside it. */
+export function agentHostRoot(base) {
+  const root = path.join(base, 'root');
+  mkdirSync(path.join(root, 'var/log/ecs'), { recursive: true });
+  const log = path.join(root, 'var/log/ecs/ecs-agent.log');
+  writeFileSync(log, '');
+  return { root, state: path.join(base, 'state'), log };
+}
+
+/** An agent failure line the shipped rules classify; `tag` makes it distinct. */
+export const failLine = (tag) =>
+  `level=error time=2026-11-23T18:01:02Z msg="DockerGoClient: failed to pull image 123456789012.dkr.ecr.us-east-1.amazonaws.com/app:${tag}: [CannotPullContainerError] Error response from daemon: no matching manifest for linux/amd64 in the manifest list entries" module=docker_client.go`;
