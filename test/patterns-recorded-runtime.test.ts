@@ -2,10 +2,10 @@
 // its README) as a regression suite for the runtime/host rule families: each file yields exactly the rules
 // listed here from those families, and the routine lines around them (container lifecycle, grpc chatter,
 // systemd's normal starts and stops, health-check exec events) yield none.
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuleSet } from '../src/classify/load.js';
+import { recordedLines } from './helpers/recorded.js';
 import type { RuleSet } from '../src/classify/ruleset.js';
 import { parseLine } from '../src/formats/index.js';
 import type { Finding } from '../src/types.js';
@@ -22,11 +22,7 @@ beforeAll(async () => {
   rules = await loadRuleSet();
 });
 
-function lines(file: string): string[] {
-  return readFileSync(path.join(DIR, file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('$ ') && !/^exit=\d+$/.test(l));
-}
+const lines = (file: string): string[] => recordedLines(DIR, file);
 
 function ours(file: string): Finding[] {
   return lines(file)

@@ -3,10 +3,11 @@
 // categories listed here from the whole shipped rule set, and the successful cases get none. The error
 // the CLI prints is what the ECS agent gets back from Docker, so it is also checked wrapped the way the
 // agent reports it: as a stopped reason and inside an agent JSON log line.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuleSet } from '../src/classify/load.js';
+import { recordedLines } from './helpers/recorded.js';
 import type { RuleSet } from '../src/classify/ruleset.js';
 import { parseLine } from '../src/formats/index.js';
 import type { Category, Finding, RecordSource } from '../src/types.js';
@@ -18,12 +19,7 @@ beforeAll(async () => {
   rules = await loadRuleSet();
 });
 
-/** The lines a file holds, without the `$ command` and `[exit code N]` lines tools/case.sh added. */
-function lines(file: string): string[] {
-  return readFileSync(path.join(DIR, file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('$ ') && !/^\[exit code \d+\]$/.test(l));
-}
+const lines = (file: string): string[] => recordedLines(DIR, file);
 
 function findings(file: string): Finding[] {
   const source: RecordSource = file.startsWith('dockerd-') ? 'dockerd' : 'unknown';

@@ -2,10 +2,11 @@
 // see fixtures/recorded/README.md): dockerd 20.10, containerd 1.6 (ctr) and skopeo 1.9 against registries
 // that answer chosen statuses, in network namespaces without routes, with a missing credential helper. Each
 // file yields exactly the categories listed, from the whole shipped rule set.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRuleSet } from '../src/classify/load.js';
+import { recordedLines } from './helpers/recorded.js';
 import type { RuleSet } from '../src/classify/ruleset.js';
 import { parseLine } from '../src/formats/index.js';
 import type { Category, Finding, RecordSource } from '../src/types.js';
@@ -17,11 +18,7 @@ beforeAll(async () => {
   rules = await loadRuleSet();
 });
 
-function lines(file: string): string[] {
-  return readFileSync(path.join(DIR, file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '' && !l.startsWith('$ ') && !/^\[exit code \d+\]$/.test(l));
-}
+const lines = (file: string): string[] => recordedLines(DIR, file);
 
 function findings(file: string): Finding[] {
   const source: RecordSource = file.startsWith('dockerd-') ? 'dockerd' : file.startsWith('ctr-') ? 'containerd' : 'unknown';

@@ -5,3 +5,4 @@ export * from './containers.js';
 export * from './daemon.js';
 export * from './fs.js';
 export * from './wait.js';
+export * from './recorded.js';

@@ -5,7 +5,7 @@
 // services), AccessDenied (IAM, Query XML), UnauthorizedOperation (EC2).
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen.js';
 import { randomUUID } from 'node:crypto';
 
 export interface FrontRequest {
@@ -106,17 +106,6 @@ export async function startAwsFront(opts: AwsFrontOptions): Promise<AwsFront> {
     });
   };
   const server = opts.tls ? https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, handler) : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    port,
-    requests,
-    deny,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenLocal(server);
+  return { endpoint: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`, port, requests, deny, close };
 }

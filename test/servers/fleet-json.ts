@@ -1,7 +1,7 @@
 // The AWS JSON 1.1 wire protocol, shared by the SSM and ECS test servers: POST /, `X-Amz-Target: <Prefix>.<Op>`,
 // JSON in and out, errors as HTTP 400 with `{"__type": name, "message": ...}`.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen.js';
 
 export class AwsFault extends Error {
   constructor(
@@ -78,15 +78,6 @@ export async function startJsonServer(targetPrefix: string, handle: Handler): Pr
         );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenLocal(server);
+  return { endpoint: `http://127.0.0.1:${port}`, calls, close };
 }

@@ -3,7 +3,7 @@
 // `<ErrorResponse><Error><Type/><Code/><Message/></Error>`; EC2 puts results straight under `<OpResponse>` with a
 // `<requestId>`, uses `<item>` lists, and answers errors as `<Response><Errors><Error><Code/><Message/>`.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen.js';
 import { randomUUID } from 'node:crypto';
 import { scopeOf, type RequestScope } from './fleet-json.js';
 import { xmlEscape } from './aws-front.js';
@@ -123,15 +123,6 @@ export async function startQueryServer(dialect: Dialect, handle: QueryHandler): 
         );
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listenLocal(server);
+  return { endpoint: `http://127.0.0.1:${port}`, calls, close };
 }
