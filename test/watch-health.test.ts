@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentHost, runCli as cli, failLine, killDaemons, ready, startDaemon, tmp, until, waitFor, writeConfig, type CliResult } from './helpers/index.js';
+import { agentHost, runCli as cli, failLine, killDaemons, ready, startDaemon, until, waitFor, writeConfig, type CliResult } from './helpers/index.js';
 import { renderStatus } from '../src/commands/status.js';
 import { FileSources } from '../src/daemon/file-sources.js';
 import { HealthTracker, judge } from '../src/daemon/health.js';

@@ -83,7 +83,7 @@ function runTask(h: Host, id: string, family: string, revision: string, names: s
   return { arn, containers, agent };
 }
 
-function stopped(h: Host, agentTask: FakeAgentTask): void {
+function stopped(agentTask: FakeAgentTask): void {
   agentTask.DesiredStatus = 'STOPPED';
   agentTask.KnownStatus = 'STOPPED';
 }
@@ -115,15 +115,15 @@ describe('watch: task records', () => {
     await sleep(300);
 
     h.docker.exit(oom.containers[0]!.id, { exitCode: 137, oomKilled: true });
-    stopped(h, oom.agent);
+    stopped(oom.agent);
     h.docker.exit(exit1.containers[0]!.id, { exitCode: 1 });
     h.docker.exit(exit1.containers[1]!.id, { exitCode: 143, signals: [15] });
-    stopped(h, exit1.agent);
+    stopped(exit1.agent);
     h.docker.exit(slow.containers[0]!.id, { exitCode: 137, signals: [15, 9] });
-    stopped(h, slow.agent);
+    stopped(slow.agent);
     h.docker.health(sick.containers[0]!.id, 'unhealthy', 'GET /healthz: connection refused on 127.0.0.1:8080\n');
     h.docker.exit(sick.containers[0]!.id, { exitCode: 143, signals: [15] });
-    stopped(h, sick.agent);
+    stopped(sick.agent);
 
     await waitRecords(d, h.state, 4);
     const r1 = recordOf(h.state, 'a0000000000000000000000000000001')!;
@@ -178,7 +178,7 @@ describe('watch: task records', () => {
     await waitFor('reload applied', () => /reload: applied.*tasks\.enabled/.test(d.stderr()), 10_000, d);
     await waitFor('the event stream', () => h.docker.streams === 1, 10_000, d);
     h.docker.exit(t.containers[0]!.id, { exitCode: 1 });
-    stopped(h, t.agent);
+    stopped(t.agent);
     await waitRecords(d, h.state, 1);
     // Another agent: the source reconnects to it.
     const other = new EcsIntrospectionServer();
@@ -196,14 +196,14 @@ describe('watch: task records', () => {
     const t = runTask(h, 'b0000000000000000000000000000001', 'web', '3', ['web']);
     const first = runTask(h, 'b0000000000000000000000000000002', 'web', '3', ['web']);
     h.docker.exit(first.containers[0]!.id, { exitCode: 2 });
-    stopped(h, first.agent);
+    stopped(first.agent);
     await waitRecords(d, h.state, 1);
     // The container dies; the agent has not said STOPPED yet, so the record waits; the daemon is killed.
     h.docker.exit(t.containers[0]!.id, { exitCode: 1 });
     await sleep(1500);
     expect(records(h.state)).toHaveLength(1);
     await d.stop('SIGKILL');
-    stopped(h, t.agent);
+    stopped(t.agent);
     d = await h.start();
     await waitRecords(d, h.state, 2);
     expect(recordOf(h.state, 'b0000000000000000000000000000001')).toMatchObject({ fields: { exitCode: 1 } });
@@ -222,7 +222,7 @@ describe('watch: task records', () => {
     await waitFor('the event stream', () => h.docker.streams === 1, 10_000, d);
     await h.docker.stop();
     h.docker.exit(t.containers[0]!.id, { exitCode: 137, oomKilled: true });
-    stopped(h, t.agent);
+    stopped(t.agent);
     await waitFor('status saying Docker is unavailable', () => {
       const s = JSON.stringify(readStatusSync(h.state));
       return /Docker \/var\/run\/docker\.sock: unavailable \(.*(ENOENT|ended|closed|ECONNRESET)/.test(s);

@@ -16,7 +16,6 @@ import type { LiteralSearch } from '../search/literals.js';
 import type { HostCheckOptions } from '../checks/types.js';
 import type { Finding, LogRecord, Problem, SourceSummary } from '../types.js';
 import type { ScanReport } from '../report/schema.js';
-import { severityRank } from '../types.js';
 import { VERSION } from '../version.js';
 import { keepYoungGenerationSmall } from './heap.js';
 import { PARALLEL_MIN_BYTES, scanRanges, workerCount, workerSource } from './parallel.js';

@@ -14,7 +14,7 @@ import { discoverLogFiles } from '../sources/discover.js';
 import { scanFile } from '../sources/file-scan.js';
 import { UsageError } from '../errors.js';
 import { FindingCollector, scanStatus, sortReportFindings } from '../report/collect.js';
-import { severityRank, type Finding, type LogRecord, type TaskTimeline, type TimelineEntry } from '../types.js';
+import { type Finding, type LogRecord, type TaskTimeline, type TimelineEntry } from '../types.js';
 import type { ScanReport } from '../report/schema.js';
 
 /** A scan keeps at most this many timeline lines in memory (a crash-looping task can write thousands). */

@@ -72,17 +72,14 @@ export class Machine {
   private kmsgSeq = 1000;
   /** /proc/PID/cgroup of nspawn: where the machine's cgroups are on the host. */
   private hostCgroups = '';
-  private readonly log: (s: string) => void;
 
   private constructor(
     readonly runDir: string,
     readonly variant: RootfsVariant,
-    log: (s: string) => void,
   ) {
     this.name = `et-${path.basename(runDir).slice(RUN_PREFIX.length).toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 20);
     this.root = path.join(runDir, 'merged');
     this.consoleLog = path.join(runDir, 'console.log');
-    this.log = log;
   }
 
   static async create(opts: MachineOptions = {}): Promise<Machine> {
@@ -93,7 +90,7 @@ export class Machine {
     const rootfs = await ensureRootfs(variant, log);
     const runDir = mkdtempSync(path.join(tmpdir(), RUN_PREFIX));
     writeFileSync(path.join(runDir, 'owner.pid'), `${process.pid}\n`);
-    const m = new Machine(runDir, variant, log);
+    const m = new Machine(runDir, variant);
     live.add(m);
     try {
       for (const d of ['upper', 'work', 'merged']) mkdirSync(path.join(runDir, d));
