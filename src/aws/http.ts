@@ -145,6 +145,20 @@ function targetOf(options: ConnectOptions, defaultPort: number): { host: string;
   return { host: String(options.host ?? options.hostname ?? 'localhost'), port: Number(options.port) || defaultPort };
 }
 
+/**
+ * Where a connection goes: its target, and the proxy NO_PROXY does not exempt it from (undefined: connect
+ * directly). Undefined in place of the whole answer when the target is not a valid URL: `cb` has the error then.
+ */
+function routeOf(scheme: 'http' | 'https', options: ConnectOptions, env: NodeJS.ProcessEnv, cb: OnCreate): { host: string; port: number; proxy: URL | undefined } | undefined {
+  const { host, port } = targetOf(options, scheme === 'https' ? 443 : 80);
+  try {
+    return { host, port, proxy: proxyFor(new URL(`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`), env) };
+  } catch (err) {
+    cb(err as Error);
+    return undefined;
+  }
+}
+
 /** Agent classes that tunnel through the proxy NO_PROXY does not exempt the host from (built once the modules load). */
 function agentClasses(mods: Net): { Https: new (env: NodeJS.ProcessEnv, t: number, o: https.AgentOptions) => https.Agent; Http: new (env: NodeJS.ProcessEnv, t: number, o: http.AgentOptions) => http.Agent } {
   class ProxyHttpsAgent extends mods.https.Agent {
@@ -157,14 +171,9 @@ function agentClasses(mods: Net): { Https: new (env: NodeJS.ProcessEnv, t: numbe
     }
 
     override createConnection(options: ConnectOptions, cb: OnCreate): Duplex | undefined {
-      const { host, port } = targetOf(options, 443);
-      let proxy: URL | undefined;
-      try {
-        proxy = proxyFor(new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}`), this.env);
-      } catch (err) {
-        cb(err as Error);
-        return undefined;
-      }
+      const route = routeOf('https', options, this.env, cb);
+      if (!route) return undefined;
+      const { host, port, proxy } = route;
       if (!proxy) return super.createConnection(options as never, cb as never) as Duplex | undefined;
       openTunnel(mods, proxy, host, port, this.connectTimeoutMs, (err, socket) => {
         if (err || !socket) return cb(err ?? new Error('no tunnel'));
@@ -186,14 +195,9 @@ function agentClasses(mods: Net): { Https: new (env: NodeJS.ProcessEnv, t: numbe
     }
 
     override createConnection(options: ConnectOptions, cb: OnCreate): Duplex | undefined {
-      const { host, port } = targetOf(options, 80);
-      let proxy: URL | undefined;
-      try {
-        proxy = proxyFor(new URL(`http://${host.includes(':') ? `[${host}]` : host}:${port}`), this.env);
-      } catch (err) {
-        cb(err as Error);
-        return undefined;
-      }
+      const route = routeOf('http', options, this.env, cb);
+      if (!route) return undefined;
+      const { host, port, proxy } = route;
       if (!proxy) return super.createConnection(options as never, cb as never) as Duplex | undefined;
       openTunnel(mods, proxy, host, port, this.connectTimeoutMs, (err, socket) => (err || !socket ? cb(err ?? new Error('no tunnel')) : cb(null, socket)));
       return undefined;
